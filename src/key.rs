@@ -1,0 +1,155 @@
+//! The 32-byte AES-256 key: parsed once from 64 hex characters, expanded once, zeroized on drop.
+
+use aes::cipher::KeyInit;
+use aes::Aes256;
+use core::fmt;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, KeyProblem};
+use crate::hex;
+
+/// Hex characters in a key string.
+pub const KEY_HEX_LEN: usize = 64;
+const KEY_LEN: usize = KEY_HEX_LEN / 2;
+
+/// An Allpass application key, ready to use.
+///
+/// Holds only the expanded AES round keys; `aes` (feature `zeroize`) wipes them when the
+/// `Key` is dropped, and the raw bytes are wiped as soon as the expansion is done.
+/// `Debug` never shows key material.
+///
+/// ```
+/// use allpass_crypto::Key;
+/// let key = Key::from_hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")?;
+/// let sealed = key.encrypt(br#"{"ok":true}"#)?;
+/// assert_eq!(key.decrypt(&sealed)?, r#"{"ok":true}"#);
+/// # Ok::<(), allpass_crypto::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Key {
+    aes: Aes256,
+}
+
+impl Key {
+    /// Parses the key as the vendor's Integration page shows it: 64 hex characters, either
+    /// case, surrounding whitespace ignored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`], saying whether the key is empty, the wrong length, base64, or
+    /// has a non-hex character (and where). The message never contains the key itself.
+    pub fn from_hex(key_hex: &str) -> Result<Self, Error> {
+        let trimmed = hex::trim(key_hex);
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        if trimmed.len() == KEY_HEX_LEN && hex::decode_into(trimmed.as_bytes(), &mut *bytes).is_ok() {
+            return Ok(Self::from_bytes(&bytes));
+        }
+        Err(Error::InvalidKey(diagnose(trimmed)))
+    }
+
+    /// Uses 32 raw key bytes. The caller owns (and should zeroize) its copy.
+    #[must_use]
+    pub fn from_bytes(bytes: &[u8; KEY_LEN]) -> Self {
+        Self { aes: Aes256::new(bytes.into()) }
+    }
+
+    /// A new random key as 64 lowercase hex characters, from the platform's secure RNG.
+    ///
+    /// # Errors
+    /// [`Error::RngFailed`] if the platform has no working secure random source.
+    pub fn generate_hex() -> Result<Zeroizing<String>, Error> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        getrandom::fill(&mut *bytes).map_err(|_| Error::RngFailed)?;
+        let mut text = Zeroizing::new(String::with_capacity(KEY_HEX_LEN));
+        hex::encode_into(&*bytes, &mut text);
+        Ok(text)
+    }
+
+    pub(crate) fn aes(&self) -> &Aes256 {
+        &self.aes
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key { .. }")
+    }
+}
+
+/// Why `text` (already trimmed) is not a key. Runs only on the failure path.
+fn diagnose(text: &str) -> KeyProblem {
+    if text.is_empty() {
+        return KeyProblem::Empty;
+    }
+    let found = text.chars().count();
+    match hex::first_non_hex(text) {
+        None => KeyProblem::WrongLength { found },
+        Some(_) if hex::looks_like_base64(text) => KeyProblem::LooksBase64 { found },
+        Some((position, _)) => KeyProblem::NonHex { position },
+    }
+}
+
+/// True when `text` would parse as a key: used to spot swapped arguments.
+pub(crate) fn looks_like_key(text: &str) -> bool {
+    let trimmed = hex::trim(text);
+    trimmed.len() == KEY_HEX_LEN && trimmed.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NIST_KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
+
+    fn problem(text: &str) -> KeyProblem {
+        match Key::from_hex(text) {
+            Err(Error::InvalidKey(problem)) => problem,
+            other => panic!("expected InvalidKey for {text:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepts_either_case_and_surrounding_whitespace() {
+        assert!(Key::from_hex(NIST_KEY).is_ok());
+        assert!(Key::from_hex(&NIST_KEY.to_uppercase()).is_ok());
+        assert!(Key::from_hex(&format!("  {NIST_KEY}\n")).is_ok());
+    }
+
+    #[test]
+    fn says_what_is_wrong() {
+        assert_eq!(problem(""), KeyProblem::Empty);
+        assert_eq!(problem(" \n"), KeyProblem::Empty);
+        assert_eq!(problem(&NIST_KEY[..62]), KeyProblem::WrongLength { found: 62 });
+        assert_eq!(problem(&NIST_KEY[..32]), KeyProblem::WrongLength { found: 32 });
+        assert_eq!(
+            problem("YD3rEBXKcb4rc67whX13gR81LAc7YQjXLZgQowkU3/Q="),
+            KeyProblem::LooksBase64 { found: 44 }
+        );
+        let mut bad = NIST_KEY.to_string();
+        bad.replace_range(10..11, "x");
+        assert_eq!(problem(&bad), KeyProblem::NonHex { position: 10 });
+        bad.replace_range(10..11, " ");
+        assert_eq!(problem(&bad), KeyProblem::NonHex { position: 10 });
+    }
+
+    #[test]
+    fn never_shows_key_material() {
+        let key = Key::from_hex(NIST_KEY).unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{key:?}");
+        assert_eq!(shown, "Key { .. }");
+        let mut bad = NIST_KEY.to_string();
+        bad.replace_range(63..64, "z");
+        let message = Key::from_hex(&bad).map(|_| ()).unwrap_err().to_string();
+        assert!(!message.contains(&NIST_KEY[..8]), "{message}");
+        assert!(!message.contains('z'), "{message}");
+    }
+
+    #[test]
+    fn generated_keys_are_fresh_valid_hex() {
+        let a = Key::generate_hex().unwrap_or_else(|e| panic!("{e}"));
+        let b = Key::generate_hex().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.len(), KEY_HEX_LEN);
+        assert!(a.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert_ne!(*a, *b);
+        assert!(Key::from_hex(&a).is_ok());
+    }
+}

@@ -1,0 +1,294 @@
+//! The JavaScript API. This module only converts: JS values to Rust inputs, Rust results to
+//! JS values, and [`Error`] to a JS `Error` with a stable `code`. Behaviour lives in the core.
+//!
+//! Arguments arrive as `JsValue` so that a wrong type becomes our `INVALID_ARGUMENT` error
+//! instead of a wasm-bindgen exception; the TypeScript types still say what is expected.
+
+use js_sys::{JsString, Uint8Array, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use zeroize::Zeroizing;
+
+use crate::envelope::{self, Envelope};
+use crate::error::Error;
+use crate::framing::MAX_ENCRYPTED_HEX_LEN;
+use crate::key::Key;
+
+/// Longest string or byte argument copied into wasm memory: a maximal payload plus room
+/// for the envelope around it. Checked before copying, so a huge input cannot exhaust memory.
+const MAX_ARGUMENT_LEN: usize = MAX_ENCRYPTED_HEX_LEN + 1024 * 1024;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** The stable code on every error this package throws, as `error.code`. */
+export type AllpassErrorCode =
+  | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
+  | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED';
+/** What every function of this package throws: an `Error` named `AllpassCryptoError`. */
+export interface AllpassError extends Error { name: 'AllpassCryptoError'; code: AllpassErrorCode }
+/** The vendor's webhook envelope (its `ResponseEntity`). */
+export interface WebhookEnvelope { status: boolean; statusCode: number; data: string; time: string }
+/** A decrypted webhook: the envelope with `data` replaced by the decrypted payload. */
+export interface Webhook<T = unknown> { status: boolean; statusCode: number; time: string; data: T }
+/** Options of `createWebhook`. */
+export interface CreateWebhookOptions { time?: string | Date }
+"#;
+
+/// Decrypts `hex(iv) + hex(ciphertext)` with a 64-hex-character key, exactly as the vendor's
+/// `decryptData(encryptedTextWithIv, key)`. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = decryptData, unchecked_return_type = "string")]
+pub fn decrypt_data(
+    #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")] encrypted_text_with_iv: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+) -> Result<JsString, JsValue> {
+    run(|| {
+        let encrypted = string_arg(&encrypted_text_with_iv, "encryptedTextWithIv")?;
+        let key = secret_string_arg(&key)?;
+        crate::decrypt_data(&encrypted, &key).map(|text| JsString::from(text.as_str()))
+    })
+}
+
+/// Encrypts `JSON.stringify(data)` under a random IV, exactly as the vendor's
+/// `encryptData(data, key)`; returns `hex(iv) + hex(ciphertext)`. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = encryptData, unchecked_return_type = "string")]
+pub fn encrypt_data(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+) -> Result<JsString, JsValue> {
+    run(|| key_arg(&key)?.encrypt(stringify(&data)?.as_bytes()).map(|hex| JsString::from(hex.as_str())))
+}
+
+/// Takes a raw webhook body (the request's text or bytes, or an already-parsed object),
+/// checks it is the vendor's envelope, decrypts `data` and parses it as JSON.
+/// Returns `{ status, statusCode, time, data }`. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = parseWebhook, unchecked_return_type = "Webhook")]
+pub fn parse_webhook(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | WebhookEnvelope")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(|| {
+        let key = key_arg(&key)?;
+        let envelope = envelope_arg(&body)?;
+        let data = parse_payload(&envelope.open(&key)?)?;
+        to_js(&OpenedWebhook { status: envelope.status, status_code: envelope.status_code, time: &envelope.time, data })
+    })
+}
+
+/// Builds the envelope the vendor would send for `data`: `{ status: true, statusCode: 200,
+/// data: encryptData(data, key), time }`, `time` now unless `options.time` is given.
+/// For tests and the debugging page. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = createWebhook, unchecked_return_type = "WebhookEnvelope")]
+pub fn create_webhook(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CreateWebhookOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(|| {
+        let key = key_arg(&key)?;
+        let payload_json = stringify(&data)?;
+        let time = time_option(&options)?;
+        to_js(&Envelope::seal(&payload_json, &key, time)?)
+    })
+}
+
+/// A new random key: 64 lowercase hex characters from the platform's secure RNG.
+#[wasm_bindgen(js_name = generateKey, unchecked_return_type = "string")]
+pub fn generate_key() -> Result<JsString, JsValue> {
+    run(|| Key::generate_hex().map(|hex| JsString::from(hex.as_str())))
+}
+
+/// A key parsed and expanded once, for many payloads. Its key material is wiped on `free()`
+/// (or when the garbage collector reclaims the object).
+#[wasm_bindgen]
+pub struct AllpassCipher {
+    key: Key,
+}
+
+#[wasm_bindgen]
+impl AllpassCipher {
+    /// Parses `key` (64 hex characters). Throws an `AllpassError` with code `INVALID_KEY`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "string")] key: JsValue) -> Result<AllpassCipher, JsValue> {
+        run(|| Ok(Self { key: key_arg(&key)? }))
+    }
+
+    /// Decrypts `hex(iv) + hex(ciphertext)` to text, as `decryptData`.
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn decrypt(
+        &self,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")] encrypted_text_with_iv: JsValue,
+    ) -> Result<JsString, JsValue> {
+        run(|| self.decrypt_text(&encrypted_text_with_iv).map(|text| JsString::from(text.as_str())))
+    }
+
+    /// Decrypts and `JSON.parse`s the payload. A plaintext that is not JSON is reported as
+    /// `DECRYPT_FAILED`, like any other failure after the cipher (see README, Security).
+    #[wasm_bindgen(js_name = decryptJson, unchecked_return_type = "unknown")]
+    pub fn decrypt_json(
+        &self,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")] encrypted_text_with_iv: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        run(|| parse_payload(&self.decrypt_text(&encrypted_text_with_iv)?))
+    }
+
+    /// Encrypts `JSON.stringify(data)`, as `encryptData`.
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn encrypt(&self, #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue) -> Result<JsString, JsValue> {
+        run(|| self.key.encrypt(stringify(&data)?.as_bytes()).map(|hex| JsString::from(hex.as_str())))
+    }
+
+    /// Encrypts a string as is (its UTF-8 bytes), without `JSON.stringify`.
+    #[wasm_bindgen(js_name = encryptText, unchecked_return_type = "string")]
+    pub fn encrypt_text(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<JsString, JsValue> {
+        run(|| {
+            let text = string_arg(&text, "text")?;
+            self.key.encrypt(text.as_bytes()).map(|hex| JsString::from(hex.as_str()))
+        })
+    }
+}
+
+impl AllpassCipher {
+    fn decrypt_text(&self, encrypted_text_with_iv: &JsValue) -> Result<String, Error> {
+        self.key.decrypt(&string_arg(encrypted_text_with_iv, "encryptedTextWithIv")?)
+    }
+}
+
+/// What `parseWebhook` returns, in the vendor's field order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenedWebhook<'a> {
+    status: bool,
+    status_code: u16,
+    time: &'a str,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    data: JsValue,
+}
+
+/// Runs a binding body and turns its [`Error`] into the thrown JS `Error`.
+fn run<T>(body: impl FnOnce() -> Result<T, Error>) -> Result<T, JsValue> {
+    body().map_err(|error| {
+        let js = js_sys::Error::new(&error.to_string());
+        js.set_name("AllpassCryptoError");
+        // Setting a property on a fresh, unfrozen Error cannot fail.
+        let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
+        js.into()
+    })
+}
+
+fn string_arg(value: &JsValue, name: &str) -> Result<String, Error> {
+    let Some(text) = value.dyn_ref::<JsString>() else {
+        return Err(Error::InvalidArgument(format!("`{name}` must be a string, got {}", describe(value))));
+    };
+    if text.length() as usize > MAX_ARGUMENT_LEN {
+        return Err(Error::InvalidArgument(format!("`{name}` is longer than {MAX_ARGUMENT_LEN} characters")));
+    }
+    Ok(String::from(text))
+}
+
+/// The key's text, wiped from wasm memory when dropped.
+fn secret_string_arg(value: &JsValue) -> Result<Zeroizing<String>, Error> {
+    string_arg(value, "key").map(Zeroizing::new)
+}
+
+fn key_arg(value: &JsValue) -> Result<Key, Error> {
+    Key::from_hex(&secret_string_arg(value)?)
+}
+
+/// `JSON.stringify(data)` by the host itself, so `toJSON`, `undefined`, `-0`, dates and
+/// lone surrogates come out exactly as in the vendor's code.
+fn stringify(data: &JsValue) -> Result<String, Error> {
+    let json = JSON::stringify(data).map_err(|thrown| {
+        Error::InvalidArgument(format!("`data` cannot be serialised by JSON.stringify: {}", message_of(&thrown)))
+    })?;
+    if json.is_undefined() {
+        return Err(Error::InvalidArgument(format!(
+            "`data` is {}, which JSON.stringify turns into nothing; pass an object, array, string, number, boolean or null",
+            describe(data)
+        )));
+    }
+    Ok(String::from(json))
+}
+
+/// `JSON.parse` of decrypted text. Any failure is `DECRYPT_FAILED`: saying "the padding was
+/// fine but the text is not JSON" would be a padding oracle.
+fn parse_payload(text: &str) -> Result<JsValue, Error> {
+    JSON::parse(text).map_err(|_| Error::DecryptFailed)
+}
+
+fn envelope_arg(body: &JsValue) -> Result<Envelope, Error> {
+    let parsed = if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
+        if bytes.length() as usize > MAX_ARGUMENT_LEN {
+            return Err(Error::InvalidArgument(format!("`body` is longer than {MAX_ARGUMENT_LEN} bytes")));
+        }
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::InvalidJson("the webhook body is not UTF-8 text".into()))?;
+        parse_body(&text)?
+    } else if body.is_string() {
+        parse_body(&string_arg(body, "body")?)?
+    } else if body.is_object() && !body.is_null() {
+        body.clone()
+    } else {
+        return Err(Error::InvalidArgument(format!(
+            "`body` must be the raw request body (string or Uint8Array) or its parsed object, got {}",
+            describe(body)
+        )));
+    };
+    serde_wasm_bindgen::from_value(parsed).map_err(|error| Error::InvalidEnvelope(error.to_string()))
+}
+
+fn parse_body(text: &str) -> Result<JsValue, Error> {
+    JSON::parse(text).map_err(|thrown| envelope::not_json(text, &message_of(&thrown)))
+}
+
+fn time_option(options: &JsValue) -> Result<String, Error> {
+    let time = if options.is_undefined() || options.is_null() {
+        JsValue::UNDEFINED
+    } else if options.is_object() {
+        js_sys::Reflect::get(options, &"time".into())
+            .map_err(|thrown| Error::InvalidArgument(format!("`options.time` cannot be read: {}", message_of(&thrown))))?
+    } else {
+        return Err(Error::InvalidArgument(format!("`options` must be an object, got {}", describe(options))));
+    };
+    if time.is_undefined() {
+        return Ok(String::from(js_sys::Date::new_0().to_iso_string()));
+    }
+    if let Some(date) = time.dyn_ref::<js_sys::Date>() {
+        if date.get_time().is_nan() {
+            return Err(Error::InvalidArgument("`options.time` is an invalid Date".into()));
+        }
+        return Ok(String::from(date.to_iso_string()));
+    }
+    time.as_string()
+        .ok_or_else(|| Error::InvalidArgument(format!("`options.time` must be a string or a Date, got {}", describe(&time))))
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|error| Error::InvalidArgument(error.to_string()))
+}
+
+/// A value's kind for messages, never its content (it may be a key).
+fn describe(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else if value.is_instance_of::<Uint8Array>() {
+        "a Uint8Array".into()
+    } else if js_sys::Array::is_array(value) {
+        "an array".into()
+    } else {
+        let kind = String::from(value.js_typeof().unchecked_into::<JsString>());
+        match kind.as_str() {
+            "undefined" => kind,
+            "object" => "an object".into(),
+            _ => format!("a {kind}"),
+        }
+    }
+}
+
+fn message_of(thrown: &JsValue) -> String {
+    thrown
+        .dyn_ref::<js_sys::Error>()
+        .map_or_else(|| "unknown error".into(), |error| String::from(error.message()))
+}
