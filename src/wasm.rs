@@ -101,6 +101,7 @@ pub fn generate_key() -> Result<JsString, JsValue> {
 /// A key parsed and expanded once, for many payloads. Its key material is wiped on `free()`
 /// (or when the garbage collector reclaims the object).
 #[wasm_bindgen]
+#[derive(Debug)]
 pub struct AllpassCipher {
     key: Key,
 }

@@ -1,0 +1,37 @@
+// The package under test, loaded the way users load it: from the packed tarball installed in
+// a throwaway consumer project (`make pack`), once through `require` and once through `import`.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const consumer = process.env.ALLPASS_CONSUMER_DIR;
+if (!consumer) throw new Error('ALLPASS_CONSUMER_DIR is not set: run the tests through `make test-node`');
+
+export const cjs = createRequire(join(consumer, 'package.json'))('./entry.cjs');
+export const esm = await import(pathToFileURL(join(consumer, 'entry.mjs')).href);
+
+/** Both loading styles, for tests that must hold for each. */
+export const flavours = [
+  ['require', cjs],
+  ['import', esm],
+];
+
+export const ERROR_CODES = [
+  'INVALID_KEY',
+  'INVALID_CIPHERTEXT',
+  'DECRYPT_FAILED',
+  'INVALID_JSON',
+  'INVALID_ENVELOPE',
+  'INVALID_ARGUMENT',
+  'RNG_FAILED',
+];
+
+/** Runs `fn`, expects it to throw an AllpassError, and returns the error. */
+export function caught(fn) {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an AllpassError, but nothing was thrown');
+}
