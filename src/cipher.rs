@@ -12,18 +12,24 @@ use crate::framing::BLOCK_LEN;
 use crate::key::Key;
 
 type Block = Array<u8, aes::cipher::consts::U16>;
+const BLOCK_LEN_U8: u8 = 16;
+const _: () = assert!(BLOCK_LEN_U8 as usize == BLOCK_LEN);
 
 /// Decrypts `buffer` in place and cuts it to the plaintext.
 ///
 /// # Errors
 /// [`Error::DecryptFailed`] for any bad padding, the same whatever the cause.
-pub(crate) fn decrypt_in_place(key: &Key, iv: &[u8; BLOCK_LEN], buffer: &mut Vec<u8>) -> Result<(), Error> {
+pub(crate) fn decrypt_in_place(
+    key: &Key,
+    iv: &[u8; BLOCK_LEN],
+    buffer: &mut Vec<u8>,
+) -> Result<(), Error> {
     let (blocks, rest) = Block::slice_as_chunks_mut(buffer);
     if blocks.is_empty() || !rest.is_empty() {
         return Err(Error::DecryptFailed);
     }
     cbc::Decryptor::inner_iv_init(key.aes(), iv.into()).decrypt_blocks(blocks);
-    let padding = blocks.last().map_or(0, |last| padding_len(last));
+    let padding = blocks.last().map_or(0, padding_len);
     if padding == 0 {
         return Err(Error::DecryptFailed);
     }
@@ -33,11 +39,14 @@ pub(crate) fn decrypt_in_place(key: &Key, iv: &[u8; BLOCK_LEN], buffer: &mut Vec
 
 /// Encrypts `plaintext`, PKCS#7-padded, and returns the ciphertext (a whole number of blocks).
 pub(crate) fn encrypt(key: &Key, iv: &[u8; BLOCK_LEN], plaintext: &[u8]) -> Vec<u8> {
-    let padding = BLOCK_LEN - plaintext.len() % BLOCK_LEN;
-    let mut buffer = Vec::with_capacity(plaintext.len() + padding);
+    // The low four bits of the length are the bytes in the last partial block.
+    #[allow(clippy::cast_possible_truncation)]
+    let partial = (plaintext.len() as u8) & (BLOCK_LEN_U8 - 1);
+    let padding = BLOCK_LEN_U8.saturating_sub(partial); // 1..=16
+    let padded_len = plaintext.len().saturating_add(usize::from(padding));
+    let mut buffer = Vec::with_capacity(padded_len);
     buffer.extend_from_slice(plaintext);
-    // `padding` is 1..=16, so the cast is lossless.
-    buffer.resize(plaintext.len() + padding, padding as u8);
+    buffer.resize(padded_len, padding);
     let (blocks, _) = Block::slice_as_chunks_mut(&mut buffer);
     cbc::Encryptor::inner_iv_init(key.aes(), iv.into()).encrypt_blocks(blocks);
     buffer
@@ -47,9 +56,8 @@ pub(crate) fn encrypt(key: &Key, iv: &[u8; BLOCK_LEN], plaintext: &[u8]) -> Vec<
 /// Every byte is examined whatever the padding says, so the time taken reveals nothing.
 fn padding_len(last: &Block) -> usize {
     let pad = last.iter().last().copied().unwrap_or(0);
-    let block_len = BLOCK_LEN as u8;
-    let mut valid: Choice = pad.ct_gt(&0) & !pad.ct_gt(&block_len);
-    for (distance_from_end, &byte) in (1..=block_len).zip(last.iter().rev()) {
+    let mut valid: Choice = pad.ct_gt(&0) & !pad.ct_gt(&BLOCK_LEN_U8);
+    for (distance_from_end, &byte) in (1..=BLOCK_LEN_U8).zip(last.iter().rev()) {
         let inside_padding = !distance_from_end.ct_gt(&pad);
         valid &= !inside_padding | byte.ct_eq(&pad);
     }

@@ -30,7 +30,12 @@ impl Envelope {
     /// # Errors
     /// [`Error::RngFailed`] if no random IV can be drawn.
     pub fn seal(payload_json: &str, key: &Key, time: String) -> Result<Self, Error> {
-        Ok(Self { status: true, status_code: 200, data: key.encrypt(payload_json.as_bytes())?, time })
+        Ok(Self {
+            status: true,
+            status_code: 200,
+            data: key.encrypt(payload_json.as_bytes())?,
+            time,
+        })
     }
 
     /// Decrypts `data` to the payload's JSON text.
@@ -81,7 +86,9 @@ pub(crate) fn not_json(body: &str, parser_message: &str) -> Error {
                 .into(),
         );
     }
-    Error::InvalidJson(format!("the webhook body must be the JSON text as received ({parser_message})"))
+    Error::InvalidJson(format!(
+        "the webhook body must be the JSON text as received ({parser_message})"
+    ))
 }
 
 #[cfg(all(test, feature = "json"))]
@@ -97,7 +104,10 @@ mod tests {
         let sent = Envelope::seal("[1,2]", &key(), "2021-08-20T14:52:33.648Z".into())
             .unwrap_or_else(|e| panic!("{e}"));
         let text = sent.to_json();
-        assert!(text.starts_with(r#"{"status":true,"statusCode":200,"data":""#), "{text}");
+        assert!(
+            text.starts_with(r#"{"status":true,"statusCode":200,"data":""#),
+            "{text}"
+        );
         let received = Envelope::from_json(&text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(received, sent);
         assert_eq!(received.open(&key()).ok().as_deref(), Some("[1,2]"));
@@ -108,9 +118,15 @@ mod tests {
         let code = |body: &str| Envelope::from_json(body).map(|_| ()).unwrap_err().code();
         assert_eq!(code("not json"), "INVALID_JSON");
         assert_eq!(code(r#"{"status":true}"#), "INVALID_ENVELOPE");
-        assert_eq!(code(r#"{"status":true,"statusCode":200,"data":5,"time":""}"#), "INVALID_ENVELOPE");
+        assert_eq!(
+            code(r#"{"status":true,"statusCode":200,"data":5,"time":""}"#),
+            "INVALID_ENVELOPE"
+        );
         assert_eq!(code("[]"), "INVALID_ENVELOPE");
-        let bare = Envelope::from_json("00aa").map(|_| ()).unwrap_err().to_string();
+        let bare = Envelope::from_json("00aa")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(bare.contains("bare encrypted `data`"), "{bare}");
     }
 }

@@ -25,24 +25,29 @@ pub(crate) fn parse(encrypted: &str) -> Result<Framed, Error> {
     if text.len() > MAX_ENCRYPTED_HEX_LEN {
         return invalid(CiphertextProblem::TooLong { found: text.len() });
     }
-    if text.len() < 2 * IV_HEX_LEN || text.len() % 2 != 0 {
+    if text.len() < 2 * IV_HEX_LEN || !text.len().is_multiple_of(2) {
         return invalid(diagnose(text));
     }
     let (iv_hex, ciphertext_hex) = text.as_bytes().split_at(IV_HEX_LEN);
     let mut iv = [0u8; BLOCK_LEN];
     let mut ciphertext = vec![0u8; ciphertext_hex.len() / 2];
-    if hex::decode_into(iv_hex, &mut iv).is_err() || hex::decode_into(ciphertext_hex, &mut ciphertext).is_err() {
+    if hex::decode_into(iv_hex, &mut iv).is_err()
+        || hex::decode_into(ciphertext_hex, &mut ciphertext).is_err()
+    {
         return invalid(diagnose(text));
     }
-    if ciphertext.len() % BLOCK_LEN != 0 {
-        return invalid(CiphertextProblem::NotWholeBlocks { ciphertext_bytes: ciphertext.len() });
+    if !ciphertext.len().is_multiple_of(BLOCK_LEN) {
+        return invalid(CiphertextProblem::NotWholeBlocks {
+            ciphertext_bytes: ciphertext.len(),
+        });
     }
     Ok(Framed { iv, ciphertext })
 }
 
 /// Writes `hex(iv) + hex(ciphertext)` in lowercase, as the reference does.
 pub(crate) fn format(iv: &[u8; BLOCK_LEN], ciphertext: &[u8]) -> String {
-    let mut out = String::with_capacity(2 * (BLOCK_LEN + ciphertext.len()));
+    let mut out =
+        String::with_capacity(ciphertext.len().saturating_add(BLOCK_LEN).saturating_mul(2));
     hex::encode_into(iv, &mut out);
     hex::encode_into(ciphertext, &mut out);
     out
@@ -63,7 +68,7 @@ fn diagnose(text: &str) -> CiphertextProblem {
             CiphertextProblem::NonHex { position, found }
         };
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return CiphertextProblem::OddLength { found: text.len() };
     }
     CiphertextProblem::TooShort { found: text.len() }
@@ -83,7 +88,8 @@ mod tests {
     #[test]
     fn splits_iv_from_ciphertext() {
         let text = format!("{}{}", "00".repeat(16), "ab".repeat(32));
-        let framed = parse(&format!("\n{}\r\n", text.to_uppercase())).unwrap_or_else(|e| panic!("{e}"));
+        let framed =
+            parse(&format!("\n{}\r\n", text.to_uppercase())).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(framed.iv, [0u8; 16]);
         assert_eq!(framed.ciphertext, vec![0xab; 32]);
         assert_eq!(format(&framed.iv, &framed.ciphertext), text);
@@ -94,25 +100,44 @@ mod tests {
         let iv = "00".repeat(16);
         let block = "11".repeat(16);
         assert_eq!(problem(""), CiphertextProblem::Empty);
-        assert_eq!(problem("{\"data\":\"00\"}"), CiphertextProblem::LooksLikeEnvelope);
+        assert_eq!(
+            problem("{\"data\":\"00\"}"),
+            CiphertextProblem::LooksLikeEnvelope
+        );
         assert_eq!(problem(&iv), CiphertextProblem::TooShort { found: 32 });
-        assert_eq!(problem(&format!("{iv}{block}0")), CiphertextProblem::OddLength { found: 65 });
+        assert_eq!(
+            problem(&format!("{iv}{block}0")),
+            CiphertextProblem::OddLength { found: 65 }
+        );
         assert_eq!(
             problem(&format!("{iv}{block}0011")),
-            CiphertextProblem::NotWholeBlocks { ciphertext_bytes: 18 }
+            CiphertextProblem::NotWholeBlocks {
+                ciphertext_bytes: 18
+            }
         );
         assert_eq!(
             problem(&format!("{iv}{block}\n{block}")),
-            CiphertextProblem::NonHex { position: 64, found: '\n' }
+            CiphertextProblem::NonHex {
+                position: 64,
+                found: '\n'
+            }
         );
         assert_eq!(
             problem(&format!("{iv}{}zz", &block[..30])),
-            CiphertextProblem::NonHex { position: 62, found: 'z' }
+            CiphertextProblem::NonHex {
+                position: 62,
+                found: 'z'
+            }
         );
-        assert_eq!(problem("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"), CiphertextProblem::LooksBase64);
+        assert_eq!(
+            problem("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v"),
+            CiphertextProblem::LooksBase64
+        );
         assert_eq!(
             problem(&"0".repeat(MAX_ENCRYPTED_HEX_LEN + 2)),
-            CiphertextProblem::TooLong { found: MAX_ENCRYPTED_HEX_LEN + 2 }
+            CiphertextProblem::TooLong {
+                found: MAX_ENCRYPTED_HEX_LEN + 2
+            }
         );
     }
 }

@@ -25,15 +25,20 @@ pub(crate) fn decode_into(hex: &[u8], out: &mut [u8]) -> Result<(), ()> {
 }
 
 /// Lowercase hex, as Node's `toString('hex')` writes it, appended to `out`.
+/// (`base16ct` again: only public bytes are encoded, but one hex codec is easier to trust.)
 pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    out.reserve(bytes.len() * 2);
-    for &byte in bytes {
-        out.push(char::from(LOWER_HEX_DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(LOWER_HEX_DIGITS[usize::from(byte & 0x0f)]));
-    }
+    let start = out.len();
+    let mut digits = core::mem::take(out).into_bytes();
+    digits.resize(start.saturating_add(bytes.len().saturating_mul(2)), 0);
+    let (_, tail) = digits.split_at_mut(start);
+    let encoded = base16ct::lower::encode(bytes, tail).is_ok();
+    // Hex digits are ASCII, so this conversion cannot fail; if it ever did, `out` stays empty
+    // and the round-trip tests would fail loudly rather than anything panicking.
+    *out = match String::from_utf8(digits) {
+        Ok(text) if encoded => text,
+        _ => String::new(),
+    };
 }
-
-const LOWER_HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// The first character that is not a hex digit, as (character index, character).
 /// Only called on inputs that already failed to decode, so branching here leaks nothing new.
@@ -49,11 +54,13 @@ pub(crate) fn first_non_hex(text: &str) -> Option<(usize, char)> {
 pub(crate) fn looks_like_base64(text: &str) -> bool {
     let body = text.trim_end_matches('=');
     let alphabet_ok = !body.is_empty()
-        && body.len() + 2 >= text.len()
-        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'));
+        && text.len().saturating_sub(body.len()) <= 2
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'));
     let non_hex = body.bytes().filter(|b| !b.is_ascii_hexdigit()).count();
     let has_marks = body.len() < text.len() || body.bytes().any(|b| matches!(b, b'+' | b'/'));
-    alphabet_ok && non_hex > 0 && (has_marks || non_hex * 4 >= body.len())
+    alphabet_ok && non_hex > 0 && (has_marks || non_hex.saturating_mul(4) >= body.len())
 }
 
 #[cfg(test)]
@@ -73,7 +80,11 @@ mod tests {
         assert_eq!(decode_into(b"aBcD", &mut out), Ok(()));
         assert_eq!(out, [0xab, 0xcd]);
         assert_eq!(decode_into(b"abcg", &mut out), Err(()));
-        assert_eq!(out, [0, 0], "a failed decode leaves no partial bytes behind");
+        assert_eq!(
+            out,
+            [0, 0],
+            "a failed decode leaves no partial bytes behind"
+        );
         assert_eq!(decode_into(b"abc", &mut out), Err(()));
     }
 
@@ -87,9 +98,15 @@ mod tests {
         assert!(looks_like_base64("q83vEjRWeJA="));
         assert!(looks_like_base64("q83v-_RWeJA"));
         assert!(!looks_like_base64("abcdef0123"), "pure hex is not base64");
-        assert!(!looks_like_base64("abc def"), "a space is in neither alphabet");
+        assert!(
+            !looks_like_base64("abc def"),
+            "a space is in neither alphabet"
+        );
         assert!(!looks_like_base64("===="));
-        assert!(!looks_like_base64("603deb1015ca71be2b73aef0857d7781x"), "a typo in hex is not base64");
+        assert!(
+            !looks_like_base64("603deb1015ca71be2b73aef0857d7781x"),
+            "a typo in hex is not base64"
+        );
     }
 
     #[test]

@@ -40,7 +40,8 @@ impl Key {
     pub fn from_hex(key_hex: &str) -> Result<Self, Error> {
         let trimmed = hex::trim(key_hex);
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
-        if trimmed.len() == KEY_HEX_LEN && hex::decode_into(trimmed.as_bytes(), &mut *bytes).is_ok() {
+        if trimmed.len() == KEY_HEX_LEN && hex::decode_into(trimmed.as_bytes(), &mut *bytes).is_ok()
+        {
             return Ok(Self::from_bytes(&bytes));
         }
         Err(Error::InvalidKey(diagnose(trimmed)))
@@ -49,7 +50,9 @@ impl Key {
     /// Uses 32 raw key bytes. The caller owns (and should zeroize) its copy.
     #[must_use]
     pub fn from_bytes(bytes: &[u8; KEY_LEN]) -> Self {
-        Self { aes: Aes256::new(bytes.into()) }
+        Self {
+            aes: Aes256::new(bytes.into()),
+        }
     }
 
     /// A new random key as 64 lowercase hex characters, from the platform's secure RNG.
@@ -118,8 +121,14 @@ mod tests {
     fn says_what_is_wrong() {
         assert_eq!(problem(""), KeyProblem::Empty);
         assert_eq!(problem(" \n"), KeyProblem::Empty);
-        assert_eq!(problem(&NIST_KEY[..62]), KeyProblem::WrongLength { found: 62 });
-        assert_eq!(problem(&NIST_KEY[..32]), KeyProblem::WrongLength { found: 32 });
+        assert_eq!(
+            problem(&NIST_KEY[..62]),
+            KeyProblem::WrongLength { found: 62 }
+        );
+        assert_eq!(
+            problem(&NIST_KEY[..32]),
+            KeyProblem::WrongLength { found: 32 }
+        );
         assert_eq!(
             problem("YD3rEBXKcb4rc67whX13gR81LAc7YQjXLZgQowkU3/Q="),
             KeyProblem::LooksBase64 { found: 44 }
@@ -148,7 +157,9 @@ mod tests {
         let a = Key::generate_hex().unwrap_or_else(|e| panic!("{e}"));
         let b = Key::generate_hex().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a.len(), KEY_HEX_LEN);
-        assert!(a.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
         assert_ne!(*a, *b);
         assert!(Key::from_hex(&a).is_ok());
     }

@@ -27,7 +27,24 @@
 //! `createWebhook` and `generateKey` (the npm package `allpass-crypto`).
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
+// Panic-freedom is checked by the compiler, not hoped for: a panic inside wasm poisons the
+// instance for every later call. Tests may unwrap; the library may not.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::panic_in_result_fn,
+        clippy::cast_possible_truncation,
+    )
+)]
 
 mod cipher;
 mod envelope;

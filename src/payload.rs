@@ -16,7 +16,8 @@ impl Key {
     /// length (a public fact, described precisely); [`Error::DecryptFailed`] for everything
     /// the cipher finds, always with the same message.
     pub fn decrypt(&self, encrypted_text_with_iv: &str) -> Result<String, Error> {
-        self.decrypt_to_bytes(encrypted_text_with_iv).map(text::utf8_like_node)
+        self.decrypt_to_bytes(encrypted_text_with_iv)
+            .map(text::utf8_like_node)
     }
 
     /// Decrypts to the raw plaintext bytes.

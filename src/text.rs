@@ -22,11 +22,17 @@ mod tests {
     #[test]
     fn replaces_each_maximal_bad_subsequence_once() {
         // Truncated 4-byte sequence: one replacement. Lone continuation bytes: one each.
-        assert_eq!(utf8_like_node(vec![b'a', 0xf0, 0x9f, 0x98, b'b']), "a\u{fffd}b");
+        assert_eq!(
+            utf8_like_node(vec![b'a', 0xf0, 0x9f, 0x98, b'b']),
+            "a\u{fffd}b"
+        );
         assert_eq!(utf8_like_node(vec![0x80, 0x80]), "\u{fffd}\u{fffd}");
         // E0 80 is not a valid prefix: E0 and 80 are replaced separately.
         assert_eq!(utf8_like_node(vec![0xe0, 0x80, b'c']), "\u{fffd}\u{fffd}c");
         // Encoded surrogate: three replacements.
-        assert_eq!(utf8_like_node(vec![0xed, 0xa0, 0x80]), "\u{fffd}\u{fffd}\u{fffd}");
+        assert_eq!(
+            utf8_like_node(vec![0xed, 0xa0, 0x80]),
+            "\u{fffd}\u{fffd}\u{fffd}"
+        );
     }
 }

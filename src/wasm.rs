@@ -15,9 +15,15 @@ use crate::error::Error;
 use crate::framing::MAX_ENCRYPTED_HEX_LEN;
 use crate::key::Key;
 
-/// Longest string or byte argument copied into wasm memory: a maximal payload plus room
-/// for the envelope around it. Checked before copying, so a huge input cannot exhaust memory.
+// Limits checked before anything is copied into wasm memory, so no input can exhaust wasm32's
+// 4 GiB (an allocation failure would abort the instance). Worst case, non-ASCII text takes
+// three bytes a character; encryption also needs the ciphertext and its hex.
+/// Longest encrypted string or key argument, in characters.
+const MAX_ENCRYPTED_LEN: usize = MAX_ENCRYPTED_HEX_LEN;
+/// Longest webhook body: a maximal payload plus room for the envelope around it.
 const MAX_ARGUMENT_LEN: usize = MAX_ENCRYPTED_HEX_LEN + 1024 * 1024;
+/// Longest text to encrypt (`JSON.stringify(data)` or `encryptText`), in characters.
+const MAX_PLAINTEXT_LEN: usize = MAX_ENCRYPTED_HEX_LEN / 2;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -39,13 +45,14 @@ export interface CreateWebhookOptions { time?: string | Date }
 /// `decryptData(encryptedTextWithIv, key)`. Throws an `AllpassError`.
 #[wasm_bindgen(js_name = decryptData, unchecked_return_type = "string")]
 pub fn decrypt_data(
-    #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")] encrypted_text_with_iv: JsValue,
+    #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+    encrypted_text_with_iv: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
 ) -> Result<JsString, JsValue> {
     run(|| {
-        let encrypted = string_arg(&encrypted_text_with_iv, "encryptedTextWithIv")?;
-        let key = secret_string_arg(&key)?;
-        crate::decrypt_data(&encrypted, &key).map(|text| JsString::from(text.as_str()))
+        let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
+        crate::decrypt_data(&encrypted, &key_text_arg(&key)?)
+            .map(|text| JsString::from(text.as_str()))
     })
 }
 
@@ -56,7 +63,11 @@ pub fn encrypt_data(
     #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
 ) -> Result<JsString, JsValue> {
-    run(|| key_arg(&key)?.encrypt(stringify(&data)?.as_bytes()).map(|hex| JsString::from(hex.as_str())))
+    run(|| {
+        key_arg(&key)?
+            .encrypt(stringify(&data)?.as_bytes())
+            .map(|hex| JsString::from(hex.as_str()))
+    })
 }
 
 /// Takes a raw webhook body (the request's text or bytes, or an already-parsed object),
@@ -71,7 +82,12 @@ pub fn parse_webhook(
         let key = key_arg(&key)?;
         let envelope = envelope_arg(&body)?;
         let data = parse_payload(&envelope.open(&key)?)?;
-        to_js(&OpenedWebhook { status: envelope.status, status_code: envelope.status_code, time: &envelope.time, data })
+        to_js(&OpenedWebhook {
+            status: envelope.status,
+            status_code: envelope.status_code,
+            time: &envelope.time,
+            data,
+        })
     })
 }
 
@@ -110,17 +126,27 @@ pub struct AllpassCipher {
 impl AllpassCipher {
     /// Parses `key` (64 hex characters). Throws an `AllpassError` with code `INVALID_KEY`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "string")] key: JsValue) -> Result<AllpassCipher, JsValue> {
-        run(|| Ok(Self { key: key_arg(&key)? }))
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<AllpassCipher, JsValue> {
+        run(|| {
+            Ok(Self {
+                key: key_arg(&key)?,
+            })
+        })
     }
 
     /// Decrypts `hex(iv) + hex(ciphertext)` to text, as `decryptData`.
     #[wasm_bindgen(unchecked_return_type = "string")]
     pub fn decrypt(
         &self,
-        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")] encrypted_text_with_iv: JsValue,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+        encrypted_text_with_iv: JsValue,
     ) -> Result<JsString, JsValue> {
-        run(|| self.decrypt_text(&encrypted_text_with_iv).map(|text| JsString::from(text.as_str())))
+        run(|| {
+            self.decrypt_text(&encrypted_text_with_iv)
+                .map(|text| JsString::from(text.as_str()))
+        })
     }
 
     /// Decrypts and `JSON.parse`s the payload. A plaintext that is not JSON is reported as
@@ -128,30 +154,43 @@ impl AllpassCipher {
     #[wasm_bindgen(js_name = decryptJson, unchecked_return_type = "unknown")]
     pub fn decrypt_json(
         &self,
-        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")] encrypted_text_with_iv: JsValue,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+        encrypted_text_with_iv: JsValue,
     ) -> Result<JsValue, JsValue> {
         run(|| parse_payload(&self.decrypt_text(&encrypted_text_with_iv)?))
     }
 
     /// Encrypts `JSON.stringify(data)`, as `encryptData`.
     #[wasm_bindgen(unchecked_return_type = "string")]
-    pub fn encrypt(&self, #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue) -> Result<JsString, JsValue> {
-        run(|| self.key.encrypt(stringify(&data)?.as_bytes()).map(|hex| JsString::from(hex.as_str())))
+    pub fn encrypt(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    ) -> Result<JsString, JsValue> {
+        run(|| {
+            self.key
+                .encrypt(stringify(&data)?.as_bytes())
+                .map(|hex| JsString::from(hex.as_str()))
+        })
     }
 
     /// Encrypts a string as is (its UTF-8 bytes), without `JSON.stringify`.
     #[wasm_bindgen(js_name = encryptText, unchecked_return_type = "string")]
-    pub fn encrypt_text(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<JsString, JsValue> {
+    pub fn encrypt_text(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    ) -> Result<JsString, JsValue> {
         run(|| {
-            let text = string_arg(&text, "text")?;
-            self.key.encrypt(text.as_bytes()).map(|hex| JsString::from(hex.as_str()))
+            let text = string_arg(&text, "text", MAX_PLAINTEXT_LEN)?;
+            self.key
+                .encrypt(text.as_bytes())
+                .map(|hex| JsString::from(hex.as_str()))
         })
     }
 }
 
 impl AllpassCipher {
     fn decrypt_text(&self, encrypted_text_with_iv: &JsValue) -> Result<String, Error> {
-        self.key.decrypt(&string_arg(encrypted_text_with_iv, "encryptedTextWithIv")?)
+        self.key.decrypt(&encrypted_arg(encrypted_text_with_iv)?)
     }
 }
 
@@ -177,38 +216,88 @@ fn run<T>(body: impl FnOnce() -> Result<T, Error>) -> Result<T, JsValue> {
     })
 }
 
-fn string_arg(value: &JsValue, name: &str) -> Result<String, Error> {
+// Every value below comes from the caller and may be hostile: a Proxy whose traps throw, a
+// getter that throws, a revoked Proxy. A JS exception unwinding through wasm frames would skip
+// Rust's clean-up (borrow flags, the shadow stack), so user values are only ever touched by
+// `typeof`, `instanceof` (guarded by wasm-bindgen), and js-sys calls marked `catch`:
+// `JSON.stringify`, `JSON.parse`, `Reflect.get` and `Reflect.construct`.
+
+fn string_arg(value: &JsValue, name: &str, limit: usize) -> Result<String, Error> {
     let Some(text) = value.dyn_ref::<JsString>() else {
-        return Err(Error::InvalidArgument(format!("`{name}` must be a string, got {}", describe(value))));
+        return Err(Error::InvalidArgument(format!(
+            "`{name}` must be a string, got {}",
+            describe(value)
+        )));
     };
-    if text.length() as usize > MAX_ARGUMENT_LEN {
-        return Err(Error::InvalidArgument(format!("`{name}` is longer than {MAX_ARGUMENT_LEN} characters")));
-    }
+    check_len(name, text.length() as usize, limit, "characters")?;
     Ok(String::from(text))
 }
 
+fn check_len(name: &str, len: usize, limit: usize, unit: &str) -> Result<(), Error> {
+    if len > limit {
+        return Err(Error::InvalidArgument(format!(
+            "`{name}` is {len} {unit}, over the limit of {limit}"
+        )));
+    }
+    Ok(())
+}
+
 /// The key's text, wiped from wasm memory when dropped.
-fn secret_string_arg(value: &JsValue) -> Result<Zeroizing<String>, Error> {
-    string_arg(value, "key").map(Zeroizing::new)
+fn key_text_arg(value: &JsValue) -> Result<Zeroizing<String>, Error> {
+    string_arg(value, "key", MAX_ENCRYPTED_LEN).map(Zeroizing::new)
 }
 
 fn key_arg(value: &JsValue) -> Result<Key, Error> {
-    Key::from_hex(&secret_string_arg(value)?)
+    Key::from_hex(&key_text_arg(value)?)
+}
+
+fn encrypted_arg(value: &JsValue) -> Result<String, Error> {
+    string_arg(value, "encryptedTextWithIv", MAX_ENCRYPTED_LEN)
 }
 
 /// `JSON.stringify(data)` by the host itself, so `toJSON`, `undefined`, `-0`, dates and
 /// lone surrogates come out exactly as in the vendor's code.
 fn stringify(data: &JsValue) -> Result<String, Error> {
     let json = JSON::stringify(data).map_err(|thrown| {
-        Error::InvalidArgument(format!("`data` cannot be serialised by JSON.stringify: {}", message_of(&thrown)))
+        Error::InvalidArgument(format!(
+            "`data` cannot be serialised by JSON.stringify: {}",
+            message_of(&thrown)
+        ))
     })?;
     if json.is_undefined() {
         return Err(Error::InvalidArgument(format!(
-            "`data` is {}, which JSON.stringify turns into nothing; pass an object, array, string, number, boolean or null",
+            "`data` is {}, which JSON.stringify turns into nothing; \
+             pass an object, array, string, number, boolean or null",
             describe(data)
         )));
     }
+    check_len(
+        "JSON.stringify(data)",
+        json.length() as usize,
+        MAX_PLAINTEXT_LEN,
+        "characters",
+    )?;
     Ok(String::from(json))
+}
+
+/// A caller's object as plain data (`JSON.parse(JSON.stringify(value))`): getters and Proxy
+/// traps run once, inside the host's guarded `JSON.stringify`, and never again.
+fn plain_data(value: &JsValue, name: &str) -> Result<JsValue, Error> {
+    let json = JSON::stringify(value).map_err(|thrown| {
+        Error::InvalidArgument(format!("`{name}` cannot be read: {}", message_of(&thrown)))
+    })?;
+    if json.is_undefined() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    check_len(
+        name,
+        json.length() as usize,
+        MAX_ARGUMENT_LEN,
+        "characters of JSON",
+    )?;
+    JSON::parse(&String::from(json)).map_err(|thrown| {
+        Error::InvalidArgument(format!("`{name}` cannot be read: {}", message_of(&thrown)))
+    })
 }
 
 /// `JSON.parse` of decrypted text. Any failure is `DECRYPT_FAILED`: saying "the padding was
@@ -218,24 +307,39 @@ fn parse_payload(text: &str) -> Result<JsValue, Error> {
 }
 
 fn envelope_arg(body: &JsValue) -> Result<Envelope, Error> {
-    let parsed = if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
-        if bytes.length() as usize > MAX_ARGUMENT_LEN {
-            return Err(Error::InvalidArgument(format!("`body` is longer than {MAX_ARGUMENT_LEN} bytes")));
-        }
-        let text = String::from_utf8(bytes.to_vec())
-            .map_err(|_| Error::InvalidJson("the webhook body is not UTF-8 text".into()))?;
-        parse_body(&text)?
+    let parsed = if body.is_instance_of::<Uint8Array>() {
+        parse_body(
+            &String::from_utf8(copy_bytes(body)?)
+                .map_err(|_| Error::InvalidJson("the webhook body is not UTF-8 text".into()))?,
+        )?
     } else if body.is_string() {
-        parse_body(&string_arg(body, "body")?)?
-    } else if body.is_object() && !body.is_null() {
-        body.clone()
+        parse_body(&string_arg(body, "body", MAX_ARGUMENT_LEN)?)?
+    } else if body.is_object() {
+        plain_data(body, "body")?
     } else {
         return Err(Error::InvalidArgument(format!(
             "`body` must be the raw request body (string or Uint8Array) or its parsed object, got {}",
             describe(body)
         )));
     };
-    serde_wasm_bindgen::from_value(parsed).map_err(|error| Error::InvalidEnvelope(error.to_string()))
+    serde_wasm_bindgen::from_value(parsed)
+        .map_err(|error| Error::InvalidEnvelope(error.to_string()))
+}
+
+/// The bytes of a `Uint8Array` (or `Buffer`), copied through `new Uint8Array(value)` so that a
+/// subclass or Proxy cannot run code while wasm reads it.
+fn copy_bytes(value: &JsValue) -> Result<Vec<u8>, Error> {
+    let unreadable = |thrown: JsValue| {
+        Error::InvalidArgument(format!("`body` cannot be read: {}", message_of(&thrown)))
+    };
+    let copy: Uint8Array = js_sys::Reflect::construct(
+        &Uint8Array::new_with_length(0).constructor(),
+        &js_sys::Array::of1(value),
+    )
+    .map_err(unreadable)?
+    .unchecked_into();
+    check_len("body", copy.length() as usize, MAX_ARGUMENT_LEN, "bytes")?;
+    Ok(copy.to_vec())
 }
 
 fn parse_body(text: &str) -> Result<JsValue, Error> {
@@ -243,25 +347,31 @@ fn parse_body(text: &str) -> Result<JsValue, Error> {
 }
 
 fn time_option(options: &JsValue) -> Result<String, Error> {
-    let time = if options.is_undefined() || options.is_null() {
-        JsValue::UNDEFINED
-    } else if options.is_object() {
-        js_sys::Reflect::get(options, &"time".into())
-            .map_err(|thrown| Error::InvalidArgument(format!("`options.time` cannot be read: {}", message_of(&thrown))))?
-    } else {
-        return Err(Error::InvalidArgument(format!("`options` must be an object, got {}", describe(options))));
-    };
+    if options.is_undefined() || options.is_null() {
+        return Ok(now());
+    }
+    if !options.is_object() {
+        return Err(Error::InvalidArgument(format!(
+            "`options` must be an object, got {}",
+            describe(options)
+        )));
+    }
+    // A Date in `time` becomes its ISO string here (Date.prototype.toJSON), an invalid one null.
+    let time = js_sys::Reflect::get(&plain_data(options, "options")?, &"time".into())
+        .unwrap_or(JsValue::UNDEFINED);
     if time.is_undefined() {
-        return Ok(String::from(js_sys::Date::new_0().to_iso_string()));
+        return Ok(now());
     }
-    if let Some(date) = time.dyn_ref::<js_sys::Date>() {
-        if date.get_time().is_nan() {
-            return Err(Error::InvalidArgument("`options.time` is an invalid Date".into()));
-        }
-        return Ok(String::from(date.to_iso_string()));
-    }
-    time.as_string()
-        .ok_or_else(|| Error::InvalidArgument(format!("`options.time` must be a string or a Date, got {}", describe(&time))))
+    time.as_string().ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "`options.time` must be a string or a valid Date, got {}",
+            describe(&time)
+        ))
+    })
+}
+
+fn now() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
@@ -276,7 +386,7 @@ fn describe(value: &JsValue) -> String {
         "null".into()
     } else if value.is_instance_of::<Uint8Array>() {
         "a Uint8Array".into()
-    } else if js_sys::Array::is_array(value) {
+    } else if value.is_instance_of::<js_sys::Array>() {
         "an array".into()
     } else {
         let kind = String::from(value.js_typeof().unchecked_into::<JsString>());
@@ -288,8 +398,10 @@ fn describe(value: &JsValue) -> String {
     }
 }
 
+/// The `message` of something thrown, read through `Reflect.get` (a getter may throw too).
 fn message_of(thrown: &JsValue) -> String {
-    thrown
-        .dyn_ref::<js_sys::Error>()
-        .map_or_else(|| "unknown error".into(), |error| String::from(error.message()))
+    js_sys::Reflect::get(thrown, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| "an exception without a message".into())
 }

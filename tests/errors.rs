@@ -1,7 +1,9 @@
 //! Every error the native API can return, with its stable code, and the padding-oracle rule:
 //! all failures after the format checks are one identical error.
 
-use allpass_crypto::{decrypt_data, encrypt_text, CiphertextProblem, Envelope, Error, Key, KeyProblem};
+use allpass_crypto::{
+    decrypt_data, encrypt_text, CiphertextProblem, Envelope, Error, Key, KeyProblem,
+};
 
 const KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
 
@@ -25,14 +27,21 @@ fn invalid_key() {
     // A one-block payload is 64 hex characters, like a key: a short key is still a short key.
     let one_block = sealed("{}");
     assert!(message(decrypt_data(&one_block, &KEY[..62])).contains("62 hex characters"));
-    assert!(message(decrypt_data(&data, "YD3rEBXKcb4rc67whX13gR81LAc7YQjXLZgQowkU3/Q=")).contains("base64"));
+    assert!(message(decrypt_data(
+        &data,
+        "YD3rEBXKcb4rc67whX13gR81LAc7YQjXLZgQowkU3/Q="
+    ))
+    .contains("base64"));
     assert!(message(decrypt_data(&data, &KEY.replace('6', "g"))).contains("position 0"));
 }
 
 #[test]
 fn swapped_arguments_are_named() {
     let data = sealed(r#"{"verification":"completed","score":0.98}"#);
-    assert_eq!(decrypt_data(KEY, &data), Err(Error::InvalidKey(KeyProblem::ArgumentsSwapped)));
+    assert_eq!(
+        decrypt_data(KEY, &data),
+        Err(Error::InvalidKey(KeyProblem::ArgumentsSwapped))
+    );
     assert!(message(decrypt_data(KEY, &data)).contains("swapped"));
 }
 
@@ -42,24 +51,43 @@ fn invalid_ciphertext() {
     assert_eq!(code(decrypt_data("", KEY)), "INVALID_CIPHERTEXT");
     assert_eq!(
         decrypt_data(&data[..data.len() - 1], KEY),
-        Err(Error::InvalidCiphertext(CiphertextProblem::OddLength { found: data.len() - 1 }))
+        Err(Error::InvalidCiphertext(CiphertextProblem::OddLength {
+            found: data.len() - 1
+        }))
     );
     assert_eq!(
         decrypt_data(&data[..data.len() - 2], KEY),
-        Err(Error::InvalidCiphertext(CiphertextProblem::NotWholeBlocks { ciphertext_bytes: 31 }))
+        Err(Error::InvalidCiphertext(
+            CiphertextProblem::NotWholeBlocks {
+                ciphertext_bytes: 31
+            }
+        ))
     );
-    assert!(message(decrypt_data(&format!("{data}x"), KEY)).contains("non-hex character 'x' at position 96"));
-    assert!(message(decrypt_data("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", KEY)).contains("base64"));
-    let body = Envelope::seal("{}", &Key::from_hex(KEY).expect("key"), "t".into()).expect("seals").to_json();
+    assert!(message(decrypt_data(&format!("{data}x"), KEY))
+        .contains("non-hex character 'x' at position 96"));
+    assert!(message(decrypt_data(
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        KEY
+    ))
+    .contains("base64"));
+    let body = Envelope::seal("{}", &Key::from_hex(KEY).expect("key"), "t".into())
+        .expect("seals")
+        .to_json();
     assert!(message(decrypt_data(&body, KEY)).contains("parseWebhook"));
 }
 
 #[test]
 fn surrounding_whitespace_is_ignored_inner_whitespace_is_not() {
     let data = sealed("[1]");
-    assert_eq!(decrypt_data(&format!("\n {data}\r\n"), &format!(" {KEY}\n")), Ok("[1]".into()));
+    assert_eq!(
+        decrypt_data(&format!("\n {data}\r\n"), &format!(" {KEY}\n")),
+        Ok("[1]".into())
+    );
     let (head, tail) = data.split_at(40);
-    assert_eq!(code(decrypt_data(&format!("{head} {tail}"), KEY)), "INVALID_CIPHERTEXT");
+    assert_eq!(
+        code(decrypt_data(&format!("{head} {tail}"), KEY)),
+        "INVALID_CIPHERTEXT"
+    );
 }
 
 #[test]
@@ -68,7 +96,10 @@ fn every_failure_after_the_format_checks_is_the_same_error() {
     let wrong_key = Key::from_hex(&"ab".repeat(32)).expect("key");
     let mut seen = std::collections::BTreeSet::new();
     // Flip each bit of the last ciphertext block: most break the padding in a different way.
-    let bytes: Vec<u8> = (0..data.len()).step_by(2).map(|i| u8::from_str_radix(&data[i..i + 2], 16).expect("hex")).collect();
+    let bytes: Vec<u8> = (0..data.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&data[i..i + 2], 16).expect("hex"))
+        .collect();
     let last_block = bytes.len() - 16;
     for bit in 0..128 {
         let mut tampered = bytes.clone();
@@ -81,22 +112,40 @@ fn every_failure_after_the_format_checks_is_the_same_error() {
     if let Err(error) = wrong_key.decrypt(&data) {
         seen.insert((error.code(), error.to_string()));
     }
-    assert_eq!(seen.len(), 1, "distinct failures leak information: {seen:?}");
-    assert_eq!(seen.iter().next().map(|(code, _)| *code), Some("DECRYPT_FAILED"));
+    assert_eq!(
+        seen.len(),
+        1,
+        "distinct failures leak information: {seen:?}"
+    );
+    assert_eq!(
+        seen.iter().next().map(|(code, _)| *code),
+        Some("DECRYPT_FAILED")
+    );
 }
 
 #[test]
 fn invalid_json_and_invalid_envelope() {
     assert_eq!(code(Envelope::from_json("{")), "INVALID_JSON");
-    assert_eq!(code(Envelope::from_json(r#"{"status":true,"statusCode":200,"time":"x"}"#)), "INVALID_ENVELOPE");
-    assert!(message(Envelope::from_json(r#"{"status":true,"statusCode":200,"time":"x"}"#)).contains("`data`"));
+    assert_eq!(
+        code(Envelope::from_json(
+            r#"{"status":true,"statusCode":200,"time":"x"}"#
+        )),
+        "INVALID_ENVELOPE"
+    );
+    assert!(message(Envelope::from_json(
+        r#"{"status":true,"statusCode":200,"time":"x"}"#
+    ))
+    .contains("`data`"));
 }
 
 #[test]
 fn codes_are_stable() {
     let all = [
         (Error::InvalidKey(KeyProblem::Empty), "INVALID_KEY"),
-        (Error::InvalidCiphertext(CiphertextProblem::Empty), "INVALID_CIPHERTEXT"),
+        (
+            Error::InvalidCiphertext(CiphertextProblem::Empty),
+            "INVALID_CIPHERTEXT",
+        ),
         (Error::DecryptFailed, "DECRYPT_FAILED"),
         (Error::InvalidJson("x".into()), "INVALID_JSON"),
         (Error::InvalidEnvelope("x".into()), "INVALID_ENVELOPE"),

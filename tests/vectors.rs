@@ -33,17 +33,31 @@ struct Case {
 }
 
 fn wycheproof_aes256_cases() -> Vec<Case> {
-    let dir = std::env::var_os("ALLPASS_VECTORS_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"), PathBuf::from);
+    let dir = std::env::var_os("ALLPASS_VECTORS_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+        PathBuf::from,
+    );
     let path = dir.join("wycheproof_aes_cbc_pkcs5_test.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {} (set ALLPASS_VECTORS_DIR): {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {} (set ALLPASS_VECTORS_DIR): {e}",
+            path.display()
+        )
+    });
     let suite: Suite = serde_json::from_str(&text).expect("Wycheproof JSON parses");
-    suite.groups.into_iter().filter(|g| g.key_size == 256).flat_map(|g| g.tests).collect()
+    suite
+        .groups
+        .into_iter()
+        .filter(|g| g.key_size == 256)
+        .flat_map(|g| g.tests)
+        .collect()
 }
 
 fn hex_to_bytes(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 fn iv_of(case: &Case) -> [u8; 16] {
@@ -60,31 +74,52 @@ fn wycheproof_has_the_72_aes256_cases() {
 
 #[test]
 fn wycheproof_valid_cases_decrypt_to_msg_and_encrypt_to_ct() {
-    for case in wycheproof_aes256_cases().iter().filter(|c| c.result == "valid") {
+    for case in wycheproof_aes256_cases()
+        .iter()
+        .filter(|c| c.result == "valid")
+    {
         let key = Key::from_hex(&case.key).expect("vector key");
         let wire = format!("{}{}", case.iv, case.ct);
-        assert_eq!(key.decrypt_to_bytes(&wire), Ok(hex_to_bytes(&case.msg)), "tcId {}", case.id);
-        assert_eq!(key.encrypt_with_iv(&hex_to_bytes(&case.msg), &iv_of(case)), wire, "tcId {}", case.id);
+        assert_eq!(
+            key.decrypt_to_bytes(&wire),
+            Ok(hex_to_bytes(&case.msg)),
+            "tcId {}",
+            case.id
+        );
+        assert_eq!(
+            key.encrypt_with_iv(&hex_to_bytes(&case.msg), &iv_of(case)),
+            wire,
+            "tcId {}",
+            case.id
+        );
     }
 }
 
 #[test]
 fn wycheproof_invalid_cases_are_refused() {
-    for case in wycheproof_aes256_cases().iter().filter(|c| c.result == "invalid") {
+    for case in wycheproof_aes256_cases()
+        .iter()
+        .filter(|c| c.result == "invalid")
+    {
         let key = Key::from_hex(&case.key).expect("vector key");
         let result = key.decrypt_to_bytes(&format!("{}{}", case.iv, case.ct));
         if case.flags.iter().any(|f| f == "NoPadding") {
             // An empty ciphertext is a framing fact, reported before any decryption.
             assert_eq!(
                 result,
-                Err(Error::InvalidCiphertext(CiphertextProblem::TooShort { found: 32 })),
+                Err(Error::InvalidCiphertext(CiphertextProblem::TooShort {
+                    found: 32
+                })),
                 "tcId {}",
                 case.id
             );
         } else {
             assert_eq!(result, Err(Error::DecryptFailed), "tcId {}", case.id);
             let message = result.map(|_| ()).unwrap_err().to_string();
-            assert_eq!(message, DECRYPT_FAILED_MESSAGE, "one message for every padding failure");
+            assert_eq!(
+                message, DECRYPT_FAILED_MESSAGE,
+                "one message for every padding failure"
+            );
         }
     }
 }
@@ -93,8 +128,11 @@ fn wycheproof_invalid_cases_are_refused() {
 /// the same plaintext is those four blocks followed by one full block of PKCS#7 padding.
 #[test]
 fn nist_sp800_38a_cbc_aes256() {
-    let key = Key::from_hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4").expect("key");
-    let iv: [u8; 16] = hex_to_bytes("000102030405060708090a0b0c0d0e0f").try_into().expect("iv");
+    let key = Key::from_hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
+        .expect("key");
+    let iv: [u8; 16] = hex_to_bytes("000102030405060708090a0b0c0d0e0f")
+        .try_into()
+        .expect("iv");
     let plaintext = hex_to_bytes(concat!(
         "6bc1bee22e409f96e93d7e117393172a",
         "ae2d8a571e03ac9c9eb76fac45af8e51",

@@ -2,7 +2,9 @@
 //! `WASM_BINDGEN_USE_BROWSER=1`, `wasm-pack test --headless --chrome` over this same file.
 #![cfg(target_arch = "wasm32")]
 
-use allpass_crypto::wasm::{create_webhook, decrypt_data, encrypt_data, generate_key, parse_webhook, AllpassCipher};
+use allpass_crypto::wasm::{
+    create_webhook, decrypt_data, encrypt_data, generate_key, parse_webhook, AllpassCipher,
+};
 use allpass_crypto::Key;
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -25,42 +27,87 @@ fn stringify(value: &JsValue) -> String {
 /// The thrown value's `code`, checking it is a real `Error` named `AllpassCryptoError`.
 fn code_of<T: core::fmt::Debug>(result: Result<T, JsValue>) -> String {
     let thrown = result.expect_err("expected a thrown error");
-    let error = thrown.dyn_ref::<js_sys::Error>().expect("thrown value is an Error");
+    let error = thrown
+        .dyn_ref::<js_sys::Error>()
+        .expect("thrown value is an Error");
     assert_eq!(String::from(error.name()), "AllpassCryptoError");
     assert!(!String::from(error.message()).is_empty());
-    Reflect::get(&thrown, &js("code")).expect("code").as_string().expect("code is a string")
+    Reflect::get(&thrown, &js("code"))
+        .expect("code")
+        .as_string()
+        .expect("code is a string")
 }
 
 #[wasm_bindgen_test]
 fn decrypts_what_the_core_encrypts_with_a_known_iv() {
-    let wire = Key::from_hex(KEY).expect("key").encrypt_with_iv(br#"{"ok":true}"#, &[9; 16]);
-    assert_eq!(String::from(decrypt_data(js(&wire), js(KEY)).expect("decrypts")), r#"{"ok":true}"#);
-    assert_eq!(String::from(decrypt_data(js(&wire.to_uppercase()), js(KEY)).expect("uppercase")), r#"{"ok":true}"#);
+    let wire = Key::from_hex(KEY)
+        .expect("key")
+        .encrypt_with_iv(br#"{"ok":true}"#, &[9; 16]);
+    assert_eq!(
+        String::from(decrypt_data(js(&wire), js(KEY)).expect("decrypts")),
+        r#"{"ok":true}"#
+    );
+    assert_eq!(
+        String::from(decrypt_data(js(&wire.to_uppercase()), js(KEY)).expect("uppercase")),
+        r#"{"ok":true}"#
+    );
 }
 
 #[wasm_bindgen_test]
 fn encrypt_data_serialises_like_json_stringify() {
     let data = json(r#"{"b":[1,-0.0,"é😀"],"a":null}"#);
     let wire = String::from(encrypt_data(data.clone(), js(KEY)).expect("encrypts"));
-    assert_eq!(Key::from_hex(KEY).expect("key").decrypt(&wire), Ok(stringify(&data)));
+    assert_eq!(
+        Key::from_hex(KEY).expect("key").decrypt(&wire),
+        Ok(stringify(&data))
+    );
     let again = String::from(encrypt_data(data, js(KEY)).expect("encrypts"));
     assert_ne!(wire[..32], again[..32], "a fresh IV every time");
 }
 
 #[wasm_bindgen_test]
 fn every_error_code_reaches_javascript() {
-    let wire = Key::from_hex(KEY).expect("key").encrypt_with_iv(b"[1,2,3] and more text here", &[1; 16]);
+    let wire = Key::from_hex(KEY)
+        .expect("key")
+        .encrypt_with_iv(b"[1,2,3] and more text here", &[1; 16]);
     assert_eq!(code_of(decrypt_data(js(&wire), js("abc"))), "INVALID_KEY");
     assert_eq!(code_of(decrypt_data(js(KEY), js(&wire))), "INVALID_KEY");
-    assert_eq!(code_of(decrypt_data(js("00zz"), js(KEY))), "INVALID_CIPHERTEXT");
-    assert_eq!(code_of(decrypt_data(js(&wire), js(&"11".repeat(32)))), "DECRYPT_FAILED");
-    assert_eq!(code_of(decrypt_data(JsValue::from(5), js(KEY))), "INVALID_ARGUMENT");
-    assert_eq!(code_of(decrypt_data(js(&wire), JsValue::NULL)), "INVALID_ARGUMENT");
-    assert_eq!(code_of(encrypt_data(JsValue::UNDEFINED, js(KEY))), "INVALID_ARGUMENT");
-    assert_eq!(code_of(encrypt_data(JsValue::bigint_from_str("1"), js(KEY))), "INVALID_ARGUMENT");
-    assert_eq!(code_of(parse_webhook(js("{not json"), js(KEY))), "INVALID_JSON");
-    assert_eq!(code_of(parse_webhook(json(r#"{"status":true}"#), js(KEY))), "INVALID_ENVELOPE");
-    assert_eq!(code_of(parse_webhook(JsValue::from(1), js(KEY))), "INVALID_ARGUMENT");
+    assert_eq!(
+        code_of(decrypt_data(js("00zz"), js(KEY))),
+        "INVALID_CIPHERTEXT"
+    );
+    assert_eq!(
+        code_of(decrypt_data(js(&wire), js(&"11".repeat(32)))),
+        "DECRYPT_FAILED"
+    );
+    assert_eq!(
+        code_of(decrypt_data(JsValue::from(5), js(KEY))),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        code_of(decrypt_data(js(&wire), JsValue::NULL)),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        code_of(encrypt_data(JsValue::UNDEFINED, js(KEY))),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        code_of(encrypt_data(JsValue::bigint_from_str("1"), js(KEY))),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        code_of(parse_webhook(js("{not json"), js(KEY))),
+        "INVALID_JSON"
+    );
+    assert_eq!(
+        code_of(parse_webhook(json(r#"{"status":true}"#), js(KEY))),
+        "INVALID_ENVELOPE"
+    );
+    assert_eq!(
+        code_of(parse_webhook(JsValue::from(1), js(KEY))),
+        "INVALID_ARGUMENT"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -68,13 +115,34 @@ fn webhooks_round_trip() {
     let payload = json(r#"{"event":"verification.completed","score":0.97}"#);
     let options = json(r#"{"time":"2021-08-20T14:52:33.648Z"}"#);
     let envelope = create_webhook(payload.clone(), js(KEY), options).expect("creates");
-    assert_eq!(Reflect::get(&envelope, &js("status")).expect("status"), JsValue::TRUE);
-    assert_eq!(Reflect::get(&envelope, &js("statusCode")).expect("code").as_f64(), Some(200.0));
+    assert_eq!(
+        Reflect::get(&envelope, &js("status")).expect("status"),
+        JsValue::TRUE
+    );
+    assert_eq!(
+        Reflect::get(&envelope, &js("statusCode"))
+            .expect("code")
+            .as_f64(),
+        Some(200.0)
+    );
     let body = stringify(&envelope);
-    for input in [js(&body), envelope.clone(), js_sys::Uint8Array::from(body.as_bytes()).into()] {
+    for input in [
+        js(&body),
+        envelope.clone(),
+        js_sys::Uint8Array::from(body.as_bytes()).into(),
+    ] {
         let opened = parse_webhook(input, js(KEY)).expect("parses");
-        assert_eq!(stringify(&Reflect::get(&opened, &js("data")).expect("data")), stringify(&payload));
-        assert_eq!(Reflect::get(&opened, &js("time")).expect("time").as_string().as_deref(), Some("2021-08-20T14:52:33.648Z"));
+        assert_eq!(
+            stringify(&Reflect::get(&opened, &js("data")).expect("data")),
+            stringify(&payload)
+        );
+        assert_eq!(
+            Reflect::get(&opened, &js("time"))
+                .expect("time")
+                .as_string()
+                .as_deref(),
+            Some("2021-08-20T14:52:33.648Z")
+        );
     }
 }
 
@@ -82,10 +150,20 @@ fn webhooks_round_trip() {
 fn cipher_object_reuses_one_key() {
     let cipher = AllpassCipher::new(js(KEY)).expect("key");
     let wire = String::from(cipher.encrypt(json(r#"{"n":1}"#)).expect("encrypts"));
-    assert_eq!(stringify(&cipher.decrypt_json(js(&wire)).expect("decrypts")), r#"{"n":1}"#);
+    assert_eq!(
+        stringify(&cipher.decrypt_json(js(&wire)).expect("decrypts")),
+        r#"{"n":1}"#
+    );
     let text = String::from(cipher.encrypt_text(js("not json")).expect("encrypts"));
-    assert_eq!(String::from(cipher.decrypt(js(&text)).expect("decrypts")), "not json");
-    assert_eq!(code_of(cipher.decrypt_json(js(&text))), "DECRYPT_FAILED", "non-JSON plaintext is not told apart");
+    assert_eq!(
+        String::from(cipher.decrypt(js(&text)).expect("decrypts")),
+        "not json"
+    );
+    assert_eq!(
+        code_of(cipher.decrypt_json(js(&text))),
+        "DECRYPT_FAILED",
+        "non-JSON plaintext is not told apart"
+    );
     assert_eq!(code_of(AllpassCipher::new(js(""))), "INVALID_KEY");
 }
 

@@ -118,7 +118,7 @@ for (const [flavour, lib] of flavours) {
       throwsCode(() => lib.parseWebhook(42, key), 'INVALID_ARGUMENT', /raw request body/);
       throwsCode(() => lib.createWebhook(payload, key, 'soon'), 'INVALID_ARGUMENT', /`options` must be an object/);
       throwsCode(() => lib.createWebhook(payload, key, { time: 5 }), 'INVALID_ARGUMENT', /`options.time`/);
-      throwsCode(() => lib.createWebhook(payload, key, { time: new Date(NaN) }), 'INVALID_ARGUMENT', /invalid Date/);
+      throwsCode(() => lib.createWebhook(payload, key, { time: new Date(NaN) }), 'INVALID_ARGUMENT', /a string or a valid Date, got null/);
     });
 
     it('no error message ever contains key material', () => {
