@@ -50,9 +50,9 @@ impl Key {
     /// Uses 32 raw key bytes. The caller owns (and should zeroize) its copy.
     #[must_use]
     pub fn from_bytes(bytes: &[u8; KEY_LEN]) -> Self {
-        Self {
-            aes: Aes256::new(bytes.into()),
-        }
+        let aes = expand(bytes);
+        scrub_stack();
+        Self { aes }
     }
 
     /// A new random key as 64 lowercase hex characters, from the platform's secure RNG.
@@ -76,6 +76,25 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Key { .. }")
     }
+}
+
+#[inline(never)]
+fn expand(bytes: &[u8; KEY_LEN]) -> Aes256 {
+    Aes256::new(bytes.into())
+}
+
+/// Stack bytes overwritten after a key schedule: more than `expand` and its callees use.
+const STACK_SCRUB_LEN: usize = 8 * 1024;
+
+/// The key schedule copies raw key bytes into stack locals that nothing wipes (found by
+/// scanning wasm memory in `tests/node/memory.test.mjs`). This frame lands where `expand`'s
+/// frames were and overwrites them; `black_box` keeps the compiler from dropping the writes.
+#[inline(never)]
+fn scrub_stack() {
+    let mut area = [0u8; STACK_SCRUB_LEN];
+    core::hint::black_box(&mut area);
+    area.fill(0);
+    core::hint::black_box(&area);
 }
 
 /// Why `text` (already trimmed) is not a key. Runs only on the failure path.
