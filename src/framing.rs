@@ -44,6 +44,15 @@ pub(crate) fn parse(encrypted: &str) -> Result<Framed, Error> {
     Ok(Framed { iv, ciphertext })
 }
 
+/// True when `text` has the shape of a payload: hex, an IV and whole blocks. Checks the
+/// characters without decoding them, because it is run on what may be a misplaced key.
+pub(crate) fn looks_like_payload(text: &str) -> bool {
+    let text = hex::trim(text);
+    text.len() >= 2 * IV_HEX_LEN
+        && text.len().saturating_sub(IV_HEX_LEN).is_multiple_of(2 * BLOCK_LEN)
+        && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Writes `hex(iv) + hex(ciphertext)` in lowercase, as the reference does.
 pub(crate) fn format(iv: &[u8; BLOCK_LEN], ciphertext: &[u8]) -> String {
     let mut out =
@@ -93,6 +102,16 @@ mod tests {
         assert_eq!(framed.iv, [0u8; 16]);
         assert_eq!(framed.ciphertext, vec![0xab; 32]);
         assert_eq!(format(&framed.iv, &framed.ciphertext), text);
+    }
+
+    #[test]
+    fn recognises_payload_shapes_without_decoding() {
+        let iv = "00".repeat(16);
+        assert!(looks_like_payload(&format!("{iv}{}", "ab".repeat(16))));
+        assert!(looks_like_payload(&format!(" {iv}{}\n", "AB".repeat(32))));
+        assert!(!looks_like_payload(&iv));
+        assert!(!looks_like_payload(&format!("{iv}{}", "ab".repeat(15))));
+        assert!(!looks_like_payload(&format!("{iv}{}z", "ab".repeat(16))));
     }
 
     #[test]

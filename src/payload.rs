@@ -68,7 +68,7 @@ impl Key {
 /// argument is not a key but a well-formed ciphertext, and the ciphertext argument is a key.
 pub fn decrypt_data(encrypted_text_with_iv: &str, key_hex: &str) -> Result<String, Error> {
     let key = Key::from_hex(key_hex).map_err(|error| {
-        if key::looks_like_key(encrypted_text_with_iv) && framing::parse(key_hex).is_ok() {
+        if key::looks_like_key(encrypted_text_with_iv) && framing::looks_like_payload(key_hex) {
             Error::InvalidKey(KeyProblem::ArgumentsSwapped)
         } else {
             error
