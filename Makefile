@@ -14,7 +14,10 @@ WASM_PACK_TEST := wasm-pack test --mode no-install
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 
-.PHONY: setup build pack test test-rust test-wasm-node test-wasm-chrome test-node serve bench clean
+FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_SECONDS ?= 900
+
+.PHONY: setup build pack test lint test-rust test-wasm-node test-wasm-chrome test-node fuzz-smoke fuzz serve bench clean
 
 setup:
 	@bash .ci/setup
@@ -38,8 +41,18 @@ pack: build
 	  && echo "export * from 'allpass-crypto';" > entry.mjs \
 	  && npm install --silent --no-audit --no-fund ../allpass-crypto-$(VERSION).tgz
 
-test: test-rust test-wasm-node test-wasm-chrome test-node
-	@echo "make test: all suites passed"
+test: setup
+	@rm -f target/test-counts.tsv
+	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node fuzz-smoke
+	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
+	@awk -F'\t' '{ n += $$1 } END { printf "make test: %d passed, 0 failed\n", n }' target/test-counts.tsv
+
+## lint: formatting, and clippy with the panic-freedom lints (lib.rs) on both targets
+lint: setup
+	cargo fmt --check
+	cargo clippy --lib --all-features -- -D warnings
+	cargo clippy --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets -- -D warnings
 
 test-rust: setup
 	cargo test --all-targets 2>&1 | $(PASSES) "cargo test"
@@ -54,6 +67,13 @@ test-wasm-chrome: setup
 
 test-node: pack
 	node --test --test-reporter=tap tests/node/*.test.mjs 2>&1 | $(PASSES) "node --test"
+
+## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
+fuzz-smoke: setup
+	.ci/fuzz $(FUZZ_SMOKE_SECONDS) 2>&1 | $(PASSES) "cargo fuzz ($(FUZZ_SMOKE_SECONDS) s a target)"
+
+fuzz: setup
+	.ci/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf target pkg/dist pkg/README.md

@@ -49,7 +49,10 @@ pub(crate) fn parse(encrypted: &str) -> Result<Framed, Error> {
 pub(crate) fn looks_like_payload(text: &str) -> bool {
     let text = hex::trim(text);
     text.len() >= 2 * IV_HEX_LEN
-        && text.len().saturating_sub(IV_HEX_LEN).is_multiple_of(2 * BLOCK_LEN)
+        && text
+            .len()
+            .saturating_sub(IV_HEX_LEN)
+            .is_multiple_of(2 * BLOCK_LEN)
         && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
