@@ -75,5 +75,9 @@ fuzz-smoke: setup
 fuzz: setup
 	.ci/fuzz $(FUZZ_SECONDS)
 
+## bench: the benchmark suite (not part of `make test`); writes benches/RESULTS.md
+bench: pack
+	cd benches && node bench.mjs
+
 clean:
 	rm -rf target pkg/dist pkg/README.md
