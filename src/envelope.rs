@@ -62,9 +62,48 @@ impl Envelope {
     /// JSON of another shape.
     #[cfg(feature = "json")]
     pub fn from_json(body: &str) -> Result<Self, Error> {
-        let value: serde_json::Value =
+        use serde_json::Value;
+        let value: Value =
             serde_json::from_str(body).map_err(|error| not_json(body, &error.to_string()))?;
-        serde_json::from_value(value).map_err(|error| Error::InvalidEnvelope(error.to_string()))
+        let Value::Object(fields) = value else {
+            return Err(not_an_object(match value {
+                Value::Array(_) => "an array",
+                _ => "a single value",
+            }));
+        };
+        Self::from_fields(|name| match fields.get(name) {
+            None => Field::Missing,
+            Some(Value::Bool(flag)) => Field::Bool(*flag),
+            Some(Value::Number(number)) => number.as_f64().map_or(Field::Other("a number"), Field::Number),
+            Some(Value::String(text)) => Field::Text(text.clone()),
+            Some(Value::Null) => Field::Other("null"),
+            Some(Value::Array(_)) => Field::Other("an array"),
+            Some(Value::Object(_)) => Field::Other("an object"),
+        })
+    }
+
+    /// Checks and takes the four fields, whatever parsed the JSON (serde_json natively, the
+    /// host's `JSON.parse` in wasm), so both report a wrong envelope in the same words.
+    pub(crate) fn from_fields(mut field: impl FnMut(&'static str) -> Field) -> Result<Self, Error> {
+        let status = match field("status") {
+            Field::Bool(flag) => flag,
+            other => return Err(wrong_field("status", "a boolean", &other)),
+        };
+        let status_code = match field("statusCode") {
+            Field::Number(number) => http_status(number).ok_or_else(|| {
+                Error::InvalidEnvelope("field `statusCode` must be a whole number from 0 to 65535".into())
+            })?,
+            other => return Err(wrong_field("statusCode", "a number", &other)),
+        };
+        let data = match field("data") {
+            Field::Text(text) => text,
+            other => return Err(wrong_field("data", "a string (the hex payload)", &other)),
+        };
+        let time = match field("time") {
+            Field::Text(text) => text,
+            other => return Err(wrong_field("time", "a string (an ISO-8601 time)", &other)),
+        };
+        Ok(Self { status, status_code, data, time })
     }
 
     /// The envelope as JSON text, fields in the vendor's order.
@@ -74,6 +113,39 @@ impl Envelope {
         // Serialising four plain fields cannot fail; the fallback only keeps this panic-free.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// One envelope field as a JSON parser produced it.
+#[derive(Debug)]
+pub(crate) enum Field {
+    Missing,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    /// Any other JSON value, named for messages ("null", "an array", …).
+    Other(&'static str),
+}
+
+fn wrong_field(name: &str, wanted: &str, found: &Field) -> Error {
+    let found = match found {
+        Field::Missing => return Error::InvalidEnvelope(format!("field `{name}` is missing")),
+        Field::Bool(_) => "a boolean",
+        Field::Number(_) => "a number",
+        Field::Text(_) => "a string",
+        Field::Other(kind) => kind,
+    };
+    Error::InvalidEnvelope(format!("field `{name}` must be {wanted}, got {found}"))
+}
+
+pub(crate) fn not_an_object(found: &str) -> Error {
+    Error::InvalidEnvelope(format!("expected a JSON object, got {found}"))
+}
+
+/// `number` as a `u16` status code, if it is a whole number in range.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn http_status(number: f64) -> Option<u16> {
+    // Whole and in range, so the cast is exact.
+    (number.fract() == 0.0 && (0.0..=f64::from(u16::MAX)).contains(&number)).then_some(number as u16)
 }
 
 /// The error for a body that is not JSON, with a hint when it is the bare `data` string.
@@ -123,6 +195,12 @@ mod tests {
             "INVALID_ENVELOPE"
         );
         assert_eq!(code("[]"), "INVALID_ENVELOPE");
+        let message = |body: &str| Envelope::from_json(body).map(|_| ()).unwrap_err().to_string();
+        assert!(message(r#"{"status":true,"statusCode":200,"time":"t"}"#).contains("field `data` is missing"));
+        assert!(message(r#"{"status":true,"statusCode":20.5,"data":"","time":"t"}"#).contains("whole number"));
+        assert!(message(r#"{"status":"yes","statusCode":200,"data":"","time":"t"}"#)
+            .contains("field `status` must be a boolean, got a string"));
+        assert!(message("5").contains("expected a JSON object, got a single value"));
         let bare = Envelope::from_json("00aa")
             .map(|_| ())
             .unwrap_err()

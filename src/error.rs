@@ -177,7 +177,8 @@ impl fmt::Display for CiphertextProblem {
             ),
             CiphertextProblem::NonHex { position, found } => write!(
                 f,
-                "the encrypted text has a non-hex character {found:?} at position {position}; {WANT}"
+                "the encrypted text has a non-hex character '{}' at position {position}; {WANT}",
+                Visible(*found)
             ),
             CiphertextProblem::OddLength { found } => write!(
                 f,
@@ -204,3 +205,18 @@ impl fmt::Display for CiphertextProblem {
 }
 
 impl std::error::Error for Error {}
+
+/// A character as a reader should see it in a message: itself when it is visible, escaped
+/// (`\n`, `\u{200b}`) when it is a control or space character.
+struct Visible(char);
+
+impl fmt::Display for Visible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Visible(c) = *self;
+        if c.is_ascii_graphic() || !(c.is_ascii() || c.is_control() || c.is_whitespace()) {
+            write!(f, "{c}")
+        } else {
+            write!(f, "{}", c.escape_default())
+        }
+    }
+}

@@ -5,12 +5,11 @@
 //! instead of a wasm-bindgen exception; the TypeScript types still say what is expected.
 
 use js_sys::{JsString, Uint8Array, JSON};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
-use crate::envelope::{self, Envelope};
+use crate::envelope::{self, Envelope, Field};
 use crate::error::Error;
 use crate::framing::MAX_ENCRYPTED_HEX_LEN;
 use crate::key::Key;
@@ -82,12 +81,12 @@ pub fn parse_webhook(
         let key = key_arg(&key)?;
         let envelope = envelope_arg(&body)?;
         let data = parse_payload(&envelope.open(&key)?)?;
-        to_js(&OpenedWebhook {
-            status: envelope.status,
-            status_code: envelope.status_code,
-            time: &envelope.time,
-            data,
-        })
+        Ok(object(&[
+            ("status", envelope.status.into()),
+            ("statusCode", envelope.status_code.into()),
+            ("time", JsValue::from_str(&envelope.time)),
+            ("data", data),
+        ]))
     })
 }
 
@@ -104,7 +103,7 @@ pub fn create_webhook(
         let key = key_arg(&key)?;
         let payload_json = stringify(&data)?;
         let time = time_option(&options)?;
-        to_js(&Envelope::seal(&payload_json, &key, time)?)
+        Envelope::seal(&payload_json, &key, time).map(|envelope| envelope_to_js(&envelope))
     })
 }
 
@@ -194,17 +193,6 @@ impl AllpassCipher {
     }
 }
 
-/// What `parseWebhook` returns, in the vendor's field order.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OpenedWebhook<'a> {
-    status: bool,
-    status_code: u16,
-    time: &'a str,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    data: JsValue,
-}
-
 /// Runs a binding body and turns its [`Error`] into the thrown JS `Error`.
 fn run<T>(body: impl FnOnce() -> Result<T, Error>) -> Result<T, JsValue> {
     body().map_err(|error| {
@@ -230,7 +218,41 @@ fn string_arg(value: &JsValue, name: &str, limit: usize) -> Result<String, Error
         )));
     };
     check_len(name, text.length() as usize, limit, "characters")?;
-    Ok(String::from(text))
+    Ok(copy_string(text))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host's `TextEncoder`, a global in every JS runtime.
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &TextEncoder, source: &JsString, destination: &mut [u8]) -> EncodeIntoResult;
+
+    type EncodeIntoResult;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeIntoResult) -> u32;
+}
+
+thread_local! {
+    static ENCODER: TextEncoder = TextEncoder::new();
+}
+
+/// A JS string as a Rust `String`. Hex and most JSON are ASCII: one native `encodeInto`
+/// straight into wasm memory is several times faster than wasm-bindgen's character loop
+/// (measured in benches/RESULTS.md). Anything else takes the general path.
+fn copy_string(text: &JsString) -> String {
+    let len = text.length() as usize;
+    let mut bytes = vec![0u8; len];
+    let read = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes).read()) as usize;
+    if read == len {
+        // All `len` UTF-16 units fitted in `len` bytes: the text is ASCII.
+        if let Ok(ascii) = String::from_utf8(bytes) {
+            return ascii;
+        }
+    }
+    String::from(text)
 }
 
 fn check_len(name: &str, len: usize, limit: usize, unit: &str) -> Result<(), Error> {
@@ -322,8 +344,46 @@ fn envelope_arg(body: &JsValue) -> Result<Envelope, Error> {
             describe(body)
         )));
     };
-    serde_wasm_bindgen::from_value(parsed)
-        .map_err(|error| Error::InvalidEnvelope(error.to_string()))
+    if !parsed.is_object() || parsed.is_instance_of::<js_sys::Array>() {
+        return Err(envelope::not_an_object(&describe(&parsed)));
+    }
+    Envelope::from_fields(|name| {
+        let value = js_sys::Reflect::get(&parsed, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        if value.is_undefined() {
+            Field::Missing
+        } else if let Some(flag) = value.as_bool() {
+            Field::Bool(flag)
+        } else if let Some(number) = value.as_f64() {
+            Field::Number(number)
+        } else if let Some(text) = value.as_string() {
+            Field::Text(text)
+        } else if value.is_null() {
+            Field::Other("null")
+        } else if value.is_instance_of::<js_sys::Array>() {
+            Field::Other("an array")
+        } else {
+            Field::Other("an object")
+        }
+    })
+}
+
+/// A fresh plain object with these properties, in this order.
+fn object(properties: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in properties {
+        // Defining a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+fn envelope_to_js(envelope: &Envelope) -> JsValue {
+    object(&[
+        ("status", envelope.status.into()),
+        ("statusCode", envelope.status_code.into()),
+        ("data", JsValue::from_str(&envelope.data)),
+        ("time", JsValue::from_str(&envelope.time)),
+    ])
 }
 
 /// The bytes of a `Uint8Array` (or `Buffer`), copied through `new Uint8Array(value)` so that a
@@ -372,12 +432,6 @@ fn time_option(options: &JsValue) -> Result<String, Error> {
 
 fn now() -> String {
     String::from(js_sys::Date::new_0().to_iso_string())
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|error| Error::InvalidArgument(error.to_string()))
 }
 
 /// A value's kind for messages, never its content (it may be a key).
