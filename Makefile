@@ -20,7 +20,7 @@ VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: setup build pack test lint test-rust test-wasm-node test-wasm-chrome test-node fuzz-smoke fuzz serve bench clean
+.PHONY: setup build pack test lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e fuzz-smoke fuzz serve bench clean
 
 setup:
 	@bash .ci/setup
@@ -46,7 +46,7 @@ pack: build
 
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node fuzz-smoke
+	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
 	@awk -F'\t' '{ n += $$1 } END { printf "make test: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
@@ -71,12 +71,20 @@ test-wasm-chrome: setup
 test-node: pack
 	node --test --test-reporter=tap tests/node/*.test.mjs 2>&1 | $(PASSES) "node --test"
 
+## test-e2e: the www/ page in headless Chromium (playwright-core) and the inbox server's limits
+test-e2e: build
+	node --test --test-reporter=tap tests/e2e/*.test.mjs 2>&1 | $(PASSES) "node --test tests/e2e"
+
 ## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
 fuzz-smoke: setup
 	.ci/fuzz $(FUZZ_SMOKE_SECONDS) 2>&1 | $(PASSES) "cargo fuzz ($(FUZZ_SMOKE_SECONDS) s a target)"
 
 fuzz: setup
 	.ci/fuzz $(FUZZ_SECONDS)
+
+## serve: the debugging page and local webhook inbox on http://127.0.0.1:$${PORT:-8080}
+serve: build
+	node www/server.mjs
 
 ## bench: the benchmark suite (not part of `make test`); writes benches/RESULTS.md
 bench: pack

@@ -1,0 +1,302 @@
+// The debugging page. All decryption happens here, in WebAssembly; the key never leaves the tab.
+// Everything a webhook contains is untrusted: it is only ever put on the page as text.
+import init, { AllpassCipher, createWebhook, decryptData, generateKey, parseWebhook } from './pkg/allpass_crypto.js';
+
+await init();
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+const REMEMBER = 'allpass-crypto:key';
+
+// What each error code means for someone debugging an integration, and what to do about it.
+const EXPLAIN = {
+  INVALID_KEY: ['The key is not a valid Allpass key.', 'Copy the AES-256-CBC key from the Allpass Integration page as it is: 64 characters, 0-9 and a-f.'],
+  INVALID_CIPHERTEXT: ['The encrypted data is not hex(IV) + hex(ciphertext).', 'Paste the data field exactly as it was received: it was cut, joined or re-encoded on the way.'],
+  DECRYPT_FAILED: ['The key does not match this payload, or the payload was altered.', 'Use the key of the application that sent this webhook: every Allpass application has its own key.'],
+  INVALID_JSON: ['The input is not valid JSON.', 'Paste the raw request body, or only its data string.'],
+  INVALID_ENVELOPE: ['This JSON is not an Allpass webhook envelope.', 'A webhook body looks like { "status": true, "statusCode": 200, "data": "…", "time": "…" }.'],
+  INVALID_ARGUMENT: ['The input has the wrong type or is too large.', 'Paste text: the webhook body or its data string.'],
+  RNG_FAILED: ['This browser has no secure random number generator.', 'Use a current browser.'],
+};
+// More precise causes, recognised from the library's message.
+const SPECIAL = [
+  [/swapped/, 'The key and the payload look swapped (the vendor’s sample call passes them the wrong way round).', 'Put the 64-character key in the key field and the webhook in the input box.'],
+  [/key looks like base64/, 'The key looks base64-encoded, but Allpass keys are hex.', 'Copy the key from the Integration page again, without converting it.'],
+  [/looks like base64/, 'The data looks like base64, but Allpass sends hex (its docs call it “Base64” by mistake).', 'Paste the data field as received; do not convert it.'],
+  [/hex characters, expected 64/, 'The key has the wrong length.', 'An Allpass key is exactly 64 hex characters; check nothing was cut off or added.'],
+  [/whole webhook body/, 'This is a whole webhook body where only its data string was expected.', 'Paste it into the input box as it is: the page detects envelopes.'],
+];
+
+function explain(error) {
+  const [cause, fix] = SPECIAL.find(([pattern]) => pattern.test(error.message))?.slice(1) ?? EXPLAIN[error.code] ?? ['Unexpected error.', ''];
+  return { code: error.code ?? 'ERROR', message: error.message, cause, fix };
+}
+
+function showError(box, error) {
+  const { code, message, cause, fix } = explain(error);
+  box.replaceChildren(
+    el('p', {}, el('strong', { className: 'code', textContent: code }), ' ', cause),
+    el('p', { className: 'fix', textContent: fix }),
+    el('p', { className: 'detail', textContent: message }),
+  );
+  box.dataset.code = code;
+  box.hidden = false;
+}
+
+// ---- key ------------------------------------------------------------------------------------
+const keyInput = $('key');
+const keyStatus = $('key-status');
+let cipher = null;
+
+function keyChanged() {
+  cipher?.free();
+  cipher = null;
+  const text = keyInput.value;
+  keyStatus.className = 'status';
+  if (!text.trim()) {
+    keyStatus.textContent = 'Enter the key, or generate one to try the page out.';
+  } else {
+    try {
+      cipher = new AllpassCipher(text);
+      keyStatus.textContent = text !== text.trim() ? '✓ Valid key (surrounding whitespace ignored).' : '✓ Valid key.';
+      keyStatus.classList.add('ok');
+    } catch (error) {
+      keyStatus.textContent = `✗ ${explain(error).cause} ${error.message}`;
+      keyStatus.classList.add('bad');
+    }
+  }
+  if ($('remember').checked) sessionStorage.setItem(REMEMBER, text);
+  renderInbox();
+}
+keyInput.addEventListener('input', keyChanged);
+$('generate-key').addEventListener('click', () => {
+  keyInput.value = generateKey();
+  keyChanged();
+});
+$('remember').addEventListener('change', (event) => {
+  if (event.target.checked) sessionStorage.setItem(REMEMBER, keyInput.value);
+  else sessionStorage.removeItem(REMEMBER);
+});
+if (sessionStorage.getItem(REMEMBER) !== null) {
+  keyInput.value = sessionStorage.getItem(REMEMBER);
+  $('remember').checked = true;
+}
+
+// ---- tabs -----------------------------------------------------------------------------------
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+function selectTab(tab) {
+  for (const other of tabs) {
+    const selected = other === tab;
+    other.setAttribute('aria-selected', String(selected));
+    other.tabIndex = selected ? 0 : -1;
+    $(other.getAttribute('aria-controls')).hidden = !selected;
+  }
+  tab.focus();
+}
+tabs.forEach((tab, index) => {
+  tab.addEventListener('click', () => selectTab(tab));
+  tab.addEventListener('keydown', (event) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (step) selectTab(tabs[(index + step + tabs.length) % tabs.length]);
+  });
+});
+
+// ---- what was pasted ------------------------------------------------------------------------
+/** What the input is: { kind, note, body?, data? }. */
+function detect(raw) {
+  const text = raw.trim();
+  const padded = text !== raw && text ? ' Surrounding whitespace is ignored.' : '';
+  if (!text) return { kind: 'empty', note: 'Paste a webhook body or its data string.' };
+  if (text.startsWith('{') || text.startsWith('[') || text.startsWith('"')) {
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { kind: 'broken-json', note: `Looks like JSON, but it does not parse.${padded}`, body: text };
+    }
+    if (typeof value === 'string') return { kind: 'data', note: `A JSON string: its content is used as the data string.${padded}`, data: value };
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.data === 'string') {
+      return { kind: 'envelope', note: `Detected: webhook envelope (JSON with status, statusCode, data, time).${padded}`, body: text };
+    }
+    return { kind: 'other-json', note: `JSON, but not an Allpass envelope: no string “data” field.${padded}`, body: text };
+  }
+  if (/^[0-9a-f]+$/i.test(text)) {
+    const blocks = (text.length - 32) / 32;
+    const shape = Number.isInteger(blocks) && blocks >= 1 ? `16-byte IV + ${blocks} block${blocks > 1 ? 's' : ''}` : 'not a whole number of blocks';
+    return { kind: 'data', note: `Detected: bare encrypted data string (hex, ${text.length} characters: ${shape}).${padded}`, data: text };
+  }
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return { kind: 'data', note: `Looks like base64 — Allpass sends hex.${padded}`, data: text };
+  return { kind: 'data', note: `Not JSON and not hex: trying it as a data string anyway.${padded}`, data: text };
+}
+
+const input = $('input');
+input.addEventListener('input', () => { $('detected').textContent = detect(input.value).note; });
+
+// ---- decrypt --------------------------------------------------------------------------------
+/** A collapsible, text-only view of a JSON value. */
+function tree(value, name) {
+  const label = name === undefined ? [] : [el('span', { className: 'name', textContent: JSON.stringify(name) }), ': '];
+  if (value === null || typeof value !== 'object') {
+    return el('div', { className: 'leaf' }, ...label, el('span', { className: `value ${value === null ? 'null' : typeof value}`, textContent: JSON.stringify(value) }));
+  }
+  const entries = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  const summary = el('summary', {}, ...label, `${open} ${entries.length} ${Array.isArray(value) ? 'item' : 'key'}${entries.length === 1 ? '' : 's'} ${close}`);
+  return el('details', { open: true }, summary, ...entries.map(([key, item]) => tree(item, Array.isArray(value) ? undefined : key)));
+}
+
+const ago = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+function age(iso) {
+  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  if (!Number.isFinite(seconds)) return 'not a valid time';
+  for (const [unit, size] of [['day', 86400], ['hour', 3600], ['minute', 60]]) {
+    if (Math.abs(seconds) >= size) return ago.format(Math.round(seconds / size), unit);
+  }
+  return ago.format(Math.round(seconds), 'second');
+}
+
+let lastPayload = '';
+function decrypt() {
+  const error = $('error');
+  error.hidden = true;
+  $('result').hidden = true;
+  const found = detect(input.value);
+  $('detected').textContent = found.note;
+  try {
+    if (found.kind === 'empty') throw Object.assign(new Error('nothing to decrypt'), { code: 'INVALID_ARGUMENT' });
+    let envelope = null;
+    let payload;
+    if (found.body !== undefined) {
+      envelope = parseWebhook(found.body, keyInput.value);
+      payload = envelope.data;
+    } else {
+      const text = decryptData(found.data, keyInput.value);
+      try { payload = JSON.parse(text); } catch { payload = text; }
+    }
+    const fields = $('envelope-fields');
+    fields.replaceChildren();
+    if (envelope) {
+      for (const [name, value] of [['status', String(envelope.status)], ['statusCode', String(envelope.statusCode)], ['time', `${envelope.time} (${age(envelope.time)})`]]) {
+        fields.append(el('dt', { textContent: name }), el('dd', { textContent: value }));
+      }
+    } else {
+      fields.append(el('dt', { textContent: 'input' }), el('dd', { textContent: 'bare data string (no envelope fields)' }));
+    }
+    lastPayload = JSON.stringify(payload, null, 2);
+    $('output').replaceChildren(tree(payload));
+    $('result').hidden = false;
+  } catch (thrown) {
+    showError(error, thrown);
+  }
+}
+$('decrypt').addEventListener('click', decrypt);
+input.addEventListener('keydown', (event) => { if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) decrypt(); });
+$('copy').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(lastPayload);
+    $('copy').textContent = 'Copied';
+  } catch {
+    $('copy').textContent = 'Copy blocked: select the text';
+  }
+  setTimeout(() => { $('copy').textContent = 'Copy JSON'; }, 1500);
+});
+
+// ---- encrypt --------------------------------------------------------------------------------
+const shellQuote = (text) => `'${text.replaceAll("'", `'\\''`)}'`;
+$('curl-url').value = new URL('/webhook', location.href).href;
+let lastEnvelope = null;
+function renderCurl() {
+  if (!lastEnvelope) return;
+  $('curl').value = `curl -X POST ${shellQuote($('curl-url').value)} \\\n  -H 'content-type: application/json' \\\n  --data ${shellQuote(JSON.stringify(lastEnvelope))}`;
+}
+$('encrypt').addEventListener('click', () => {
+  const error = $('encrypt-error');
+  error.hidden = true;
+  $('encrypt-result').hidden = true;
+  try {
+    let data;
+    try {
+      data = JSON.parse($('encrypt-input').value);
+    } catch (parseError) {
+      throw Object.assign(new Error(parseError.message), { code: 'INVALID_JSON' });
+    }
+    lastEnvelope = createWebhook(data, keyInput.value);
+    $('ciphertext').value = lastEnvelope.data;
+    $('envelope').value = JSON.stringify(lastEnvelope, null, 2);
+    renderCurl();
+    $('encrypt-result').hidden = false;
+  } catch (thrown) {
+    showError(error, thrown);
+  }
+});
+$('curl-url').addEventListener('input', renderCurl);
+$('open-encrypted').addEventListener('click', () => {
+  input.value = JSON.stringify(lastEnvelope);
+  selectTab($('tab-decrypt'));
+  decrypt();
+});
+
+// ---- inbox ----------------------------------------------------------------------------------
+const received = [];
+$('inbox-url').textContent = new URL('/webhook', location.href).href;
+
+function renderInbox() {
+  $('inbox-count').textContent = String(received.length);
+  const items = received.slice().reverse().map((webhook) => {
+    let summary;
+    let state = 'bad';
+    if (!cipher) {
+      summary = 'enter the key to decrypt';
+      state = 'pending';
+    } else {
+      try {
+        const opened = parseWebhook(webhook.body, keyInput.value);
+        summary = JSON.stringify(opened.data);
+        state = 'ok';
+      } catch (error) {
+        summary = `${error.code}: ${explain(error).cause}`;
+      }
+    }
+    const open = el('button', { type: 'button', textContent: 'Open in Decrypt' });
+    open.addEventListener('click', () => {
+      input.value = webhook.body;
+      selectTab($('tab-decrypt'));
+      decrypt();
+    });
+    return el('li', { className: state },
+      el('div', { className: 'meta', textContent: `#${webhook.id} · received ${new Date(webhook.receivedAt).toLocaleTimeString()} · ${webhook.body.length} bytes` }),
+      el('code', { className: 'summary', textContent: summary.length > 300 ? `${summary.slice(0, 300)}…` : summary }),
+      open);
+  });
+  $('inbox').replaceChildren(...items);
+}
+
+function addWebhook(webhook) {
+  if (received.some((known) => known.id === webhook.id)) return;
+  received.push(webhook);
+  if (received.length > 100) received.shift();
+  renderInbox();
+}
+
+async function connectInbox() {
+  try {
+    const response = await fetch('/webhooks');
+    if (!response.ok) throw new Error(String(response.status));
+    (await response.json()).forEach(addWebhook);
+    const events = new EventSource('/events');
+    events.addEventListener('webhook', (event) => addWebhook(JSON.parse(event.data)));
+    events.addEventListener('open', () => { $('inbox-status').textContent = 'Listening for webhooks.'; });
+    events.addEventListener('error', () => { $('inbox-status').textContent = 'Inbox disconnected; retrying…'; });
+  } catch {
+    $('inbox-status').textContent = 'No inbox here: serve this page with `make serve` to receive webhooks.';
+  }
+}
+
+keyChanged();
+$('detected').textContent = detect(input.value).note;
+connectInbox();
+document.body.dataset.ready = 'true';
