@@ -20,7 +20,7 @@ VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: setup build pack test lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e fuzz-smoke fuzz serve bench clean
+.PHONY: setup build pack test lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke fuzz serve bench clean
 
 setup:
 	@bash .ci/setup
@@ -46,7 +46,7 @@ pack: build
 
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e fuzz-smoke
+	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
 	@awk -F'\t' '{ n += $$1 } END { printf "make test: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
@@ -74,6 +74,11 @@ test-node: pack
 ## test-e2e: the www/ page in headless Chromium (playwright-core) and the inbox server's limits
 test-e2e: build
 	node --test --test-reporter=tap tests/e2e/*.test.mjs 2>&1 | $(PASSES) "node --test tests/e2e"
+
+## test-runtimes: the packed tarball in Node (require, import, TypeScript), a browser without a
+## bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd
+test-runtimes: pack
+	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz 2>&1 | $(PASSES) "runtimes"
 
 ## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
 fuzz-smoke: setup

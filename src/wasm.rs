@@ -24,8 +24,10 @@ const MAX_ARGUMENT_LEN: usize = MAX_ENCRYPTED_HEX_LEN + 1024 * 1024;
 /// Longest text to encrypt (`JSON.stringify(data)` or `encryptText`), in characters.
 const MAX_PLAINTEXT_LEN: usize = MAX_ENCRYPTED_HEX_LEN / 2;
 
+// The reference lib: wasm-bindgen declares `[Symbol.dispose]()` on classes, which needs
+// TypeScript's `esnext.disposable` even in projects that target an older `lib`.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"
+const TYPES: &str = r#"/// <reference lib="esnext.disposable" />
 /** The stable code on every error this package throws, as `error.code`. */
 export type AllpassErrorCode =
   | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'

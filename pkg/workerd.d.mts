@@ -1,0 +1,1 @@
+export * from './dist/web/allpass_crypto.js';

@@ -1,0 +1,9 @@
+// Cloudflare Workers (workerd) entry. workerd refuses to compile WebAssembly from bytes at run
+// time, so the module is imported as an already compiled WebAssembly.Module (wrangler and
+// esbuild keep this import for workerd to resolve) and instantiated synchronously.
+import wasmModule from './dist/web/allpass_crypto_bg.wasm';
+import { initSync } from './dist/web/allpass_crypto.js';
+
+initSync({ module: wasmModule });
+
+export * from './dist/web/allpass_crypto.js';

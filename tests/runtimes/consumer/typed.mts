@@ -1,0 +1,25 @@
+// Type-checked with `tsc --noEmit --strict` (node16 resolution, ESM): the .d.ts files are checked.
+import { AllpassCipher, createWebhook, decryptData, encryptData, generateKey, parseWebhook } from 'allpass-crypto';
+import type { AllpassError, AllpassErrorCode, Webhook, WebhookEnvelope } from 'allpass-crypto';
+
+const key: string = generateKey();
+const sealed: string = encryptData({ event: 'typed' }, key);
+const text: string = decryptData(sealed, key);
+const envelope: WebhookEnvelope = createWebhook({ event: 'typed' }, key, { time: new Date() });
+const webhook: Webhook = parseWebhook(JSON.stringify(envelope), key);
+const fromBytes: Webhook = parseWebhook(new TextEncoder().encode(JSON.stringify(envelope)), key);
+const cipher = new AllpassCipher(key);
+const again: string = cipher.encrypt({ n: 1 });
+const parsed: unknown = cipher.decryptJson(again);
+cipher.free();
+try {
+  decryptData(text, key);
+} catch (error) {
+  const code: AllpassErrorCode = (error as AllpassError).code;
+  console.log(code, webhook.statusCode, fromBytes.time, parsed);
+}
+// @ts-expect-error the key is a string, not bytes
+decryptData(sealed, new Uint8Array(32));
+// @ts-expect-error status is a boolean
+const wrong: WebhookEnvelope = { status: 'yes', statusCode: 200, data: '', time: '' };
+console.log(wrong);

@@ -1,0 +1,149 @@
+// Proves the packed tarball works in every runtime and tool we claim: installs it into a fresh
+// consumer project, runs the same conformance smoke in each, checks every answer against
+// node:crypto, and prints one PASS/FAIL line per runtime. A runtime that cannot run is a FAIL.
+//
+// Usage: node tests/runtimes/run.mjs <allpass-crypto-X.tgz>
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { Miniflare } from 'miniflare';
+import * as ref from '../node/reference.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const bin = (name) => join(here, 'node_modules/.bin', name);
+const tarball = resolve(process.argv[2] ?? '');
+const work = resolve(here, '../../target/runtimes');
+
+// A fresh consumer project with the tarball installed, as a user would have it.
+rmSync(work, { recursive: true, force: true });
+cpSync(join(here, 'consumer'), work, { recursive: true });
+writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', tarball], { cwd: work, stdio: 'inherit' });
+
+const key = ref.randomKey();
+const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström' }, score: 0.97 };
+const vector = { key, payload, sealed: ref.encryptData(payload, key) };
+writeFileSync(join(work, 'vector.json'), JSON.stringify(vector));
+
+/** Every runtime must return exactly what node:crypto says. */
+function check(result) {
+  assert.equal(result.decrypted, JSON.stringify(payload), 'decryptData of a node:crypto payload');
+  assert.equal(ref.decryptData(result.encrypted, key), JSON.stringify(payload), 'node:crypto decrypts its encryptData');
+  assert.deepEqual(result.webhook, payload, 'parseWebhook(createWebhook(x))');
+  assert.equal(result.cipherDecrypted, JSON.stringify(payload), 'AllpassCipher');
+  assert.equal(result.badKey, 'Error INVALID_KEY', 'a bad key throws an Error with code INVALID_KEY');
+  for (const name of ['AllpassCipher', 'createWebhook', 'decryptData', 'encryptData', 'generateKey', 'parseWebhook']) {
+    assert.ok(result.runtimeKeys.includes(name), `exports ${name}`);
+  }
+}
+
+const run = (command, args, options = {}) => execFileSync(command, args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options }).trim();
+const lastJson = (output) => JSON.parse(output.split('\n').at(-1));
+const version = (command, args = ['--version']) => run(command, args).split('\n')[0];
+
+/** A static server over the consumer project, for the browser checks. */
+async function serve(root) {
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
+  const server = http.createServer((request, response) => {
+    const path = join(root, decodeURIComponent(new URL(request.url, 'http://x').pathname));
+    if (!path.startsWith(root)) return response.writeHead(403).end();
+    try {
+      const body = readFileSync(path);
+      response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+let browser;
+async function inChromium(root, page) {
+  browser ??= await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const server = await serve(root);
+  const tab = await browser.newPage();
+  const errors = [];
+  tab.on('pageerror', (error) => errors.push(String(error)));
+  tab.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  try {
+    await tab.goto(`${server.origin}/${page}`);
+    await tab.waitForFunction(() => window.__result !== undefined || document.title === 'failed', null, { timeout: 15_000 }).catch(() => {});
+    const result = await tab.evaluate(() => window.__result);
+    assert.ok(result, `no result from the page; errors: ${errors.join(' | ')}`);
+    assert.deepEqual(errors, []);
+    return result;
+  } finally {
+    await tab.close();
+    server.close();
+  }
+}
+
+const bun = join(here, 'node_modules/@oven/bun-linux-x64/bin/bun');
+const chromiumVersion = () => version('/usr/bin/chromium').replace(/ built on.*/, '');
+const runtimes = [
+  ['Node (require)', () => version(process.execPath), () => lastJson(run(process.execPath, ['smoke-require.cjs']))],
+  ['Node (import)', () => version(process.execPath), () => lastJson(run(process.execPath, ['smoke-import.mjs']))],
+  ['TypeScript (node16, ESM + CJS)', () => version(bin('tsc')), () => (run(bin('tsc'), ['-p', 'tsconfig.node16.json']), null)],
+  ['TypeScript (bundler)', () => version(bin('tsc')), () => (run(bin('tsc'), ['-p', 'tsconfig.bundler.json']), null)],
+  ['Browser, no bundler', chromiumVersion, () => inChromium(work, 'no-bundler.html')],
+  ['esbuild bundle in Chromium', () => `esbuild ${version(bin('esbuild'))}`, () => {
+    run(bin('esbuild'), ['esbuild-app.mjs', '--bundle', '--format=esm', '--platform=browser', '--loader:.wasm=file', '--outdir=dist-esbuild']);
+    return inChromium(work, 'esbuild.html');
+  }],
+  ['Vite bundle in Chromium', () => version(bin('vite')).split(' ')[0], () => {
+    run(bin('vite'), ['build', '--logLevel', 'error', '--outDir', '../dist-vite', '--emptyOutDir'], { cwd: join(work, 'vite-app') });
+    cpSync(join(work, 'vector.json'), join(work, 'dist-vite/vector.json'));
+    return inChromium(join(work, 'dist-vite'), 'index.html');
+  }],
+  ['Bun (import)', () => `bun ${version(bun)}`, () => lastJson(run(bun, ['smoke-import.mjs']))],
+  ['Bun (require)', () => `bun ${version(bun)}`, () => lastJson(run(bun, ['smoke-require.cjs']))],
+  ['Deno', () => version(bin('deno')).replace(/ \(.*/, ''), () => lastJson(run(bin('deno'), ['run', '--allow-read', '--allow-env', 'smoke-import.mjs']))],
+  ['Cloudflare workerd (Miniflare)', () => version(bin('workerd')), async () => {
+    run(bin('esbuild'), ['worker.mjs', '--bundle', '--format=esm', '--conditions=workerd,worker,browser', '--external:*.wasm', '--outdir=dist-worker']);
+    cpSync(join(work, 'node_modules/allpass-crypto/dist'), join(work, 'dist-worker/dist'), { recursive: true });
+    const miniflare = new Miniflare({
+      modules: true,
+      scriptPath: join(work, 'dist-worker/worker.js'),
+      modulesRoot: work,
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      compatibilityDate: '2025-01-01',
+    });
+    try {
+      const response = await miniflare.dispatchFetch('http://worker/', { method: 'POST', body: JSON.stringify(vector) });
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      return JSON.parse(text);
+    } finally {
+      await miniflare.dispose();
+    }
+  }],
+];
+
+const rows = [];
+for (const [name, describeVersion, smoke] of runtimes) {
+  let versionText = '?';
+  try {
+    versionText = describeVersion();
+    const result = await smoke();
+    if (result !== null) check(result);
+    rows.push([name, versionText, 'pass']);
+    console.log(`PASS ${name} (${versionText})`);
+  } catch (error) {
+    rows.push([name, versionText, 'FAIL']);
+    console.log(`FAIL ${name} (${versionText}): ${String(error.stderr || error.message).trim().split('\n').slice(0, 12).join('\n     ')}`);
+  }
+}
+await browser?.close();
+
+const failed = rows.filter(([, , state]) => state !== 'pass').length;
+writeFileSync(join(work, 'works-in.md'), ['| runtime | version | result |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n') + '\n');
+console.log(`runtimes: ${rows.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
