@@ -74,7 +74,9 @@ impl Envelope {
         Self::from_fields(|name| match fields.get(name) {
             None => Field::Missing,
             Some(Value::Bool(flag)) => Field::Bool(*flag),
-            Some(Value::Number(number)) => number.as_f64().map_or(Field::Other("a number"), Field::Number),
+            Some(Value::Number(number)) => number
+                .as_f64()
+                .map_or(Field::Other("a number"), Field::Number),
             Some(Value::String(text)) => Field::Text(text.clone()),
             Some(Value::Null) => Field::Other("null"),
             Some(Value::Array(_)) => Field::Other("an array"),
@@ -91,7 +93,9 @@ impl Envelope {
         };
         let status_code = match field("statusCode") {
             Field::Number(number) => http_status(number).ok_or_else(|| {
-                Error::InvalidEnvelope("field `statusCode` must be a whole number from 0 to 65535".into())
+                Error::InvalidEnvelope(
+                    "field `statusCode` must be a whole number from 0 to 65535".into(),
+                )
             })?,
             other => return Err(wrong_field("statusCode", "a number", &other)),
         };
@@ -103,7 +107,12 @@ impl Envelope {
             Field::Text(text) => text,
             other => return Err(wrong_field("time", "a string (an ISO-8601 time)", &other)),
         };
-        Ok(Self { status, status_code, data, time })
+        Ok(Self {
+            status,
+            status_code,
+            data,
+            time,
+        })
     }
 
     /// The envelope as JSON text, fields in the vendor's order.
@@ -145,7 +154,8 @@ pub(crate) fn not_an_object(found: &str) -> Error {
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn http_status(number: f64) -> Option<u16> {
     // Whole and in range, so the cast is exact.
-    (number.fract() == 0.0 && (0.0..=f64::from(u16::MAX)).contains(&number)).then_some(number as u16)
+    (number.fract() == 0.0 && (0.0..=f64::from(u16::MAX)).contains(&number))
+        .then_some(number as u16)
 }
 
 /// The error for a body that is not JSON, with a hint when it is the bare `data` string.
@@ -195,11 +205,22 @@ mod tests {
             "INVALID_ENVELOPE"
         );
         assert_eq!(code("[]"), "INVALID_ENVELOPE");
-        let message = |body: &str| Envelope::from_json(body).map(|_| ()).unwrap_err().to_string();
-        assert!(message(r#"{"status":true,"statusCode":200,"time":"t"}"#).contains("field `data` is missing"));
-        assert!(message(r#"{"status":true,"statusCode":20.5,"data":"","time":"t"}"#).contains("whole number"));
-        assert!(message(r#"{"status":"yes","statusCode":200,"data":"","time":"t"}"#)
-            .contains("field `status` must be a boolean, got a string"));
+        let message = |body: &str| {
+            Envelope::from_json(body)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(message(r#"{"status":true,"statusCode":200,"time":"t"}"#)
+            .contains("field `data` is missing"));
+        assert!(
+            message(r#"{"status":true,"statusCode":20.5,"data":"","time":"t"}"#)
+                .contains("whole number")
+        );
+        assert!(
+            message(r#"{"status":"yes","statusCode":200,"data":"","time":"t"}"#)
+                .contains("field `status` must be a boolean, got a string")
+        );
         assert!(message("5").contains("expected a JSON object, got a single value"));
         let bare = Envelope::from_json("00aa")
             .map(|_| ())

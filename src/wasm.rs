@@ -230,7 +230,11 @@ extern "C" {
     #[wasm_bindgen(constructor)]
     fn new() -> TextEncoder;
     #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(this: &TextEncoder, source: &JsString, destination: &mut [u8]) -> EncodeIntoResult;
+    fn encode_into(
+        this: &TextEncoder,
+        source: &JsString,
+        destination: &mut [u8],
+    ) -> EncodeIntoResult;
 
     type EncodeIntoResult;
     #[wasm_bindgen(method, getter)]
