@@ -22,6 +22,8 @@ const work = resolve(here, '../../target/runtimes');
 rmSync(work, { recursive: true, force: true });
 cpSync(join(here, 'consumer'), work, { recursive: true });
 writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+// The same typed consumer, compiled once as ESM (.mts) and once as CommonJS (.cts).
+cpSync(join(work, 'typed.mts'), join(work, 'typed.cts'));
 execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', tarball], { cwd: work, stdio: 'inherit' });
 
 const key = ref.randomKey();

@@ -1,4 +1,5 @@
-// Type-checked with `tsc --noEmit --strict` (node16 resolution, ESM): the .d.ts files are checked.
+// Type-checked with `tsc --noEmit --strict` (node16 resolution), as ESM and, copied to typed.cts
+// by run.mjs, as CommonJS: the .d.ts files are checked, not assumed.
 import { AllpassCipher, createWebhook, decryptData, encryptData, generateKey, parseWebhook } from 'allpass-crypto';
 import type { AllpassError, AllpassErrorCode, Webhook, WebhookEnvelope } from 'allpass-crypto';
 
