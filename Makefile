@@ -48,7 +48,7 @@ test: setup
 	@rm -f target/test-counts.tsv
 	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
-	@awk -F'\t' '{ n += $$1 } END { printf "make test: %d passed, 0 failed\n", n }' target/test-counts.tsv
+	@awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
 ## lint: formatting, and clippy with the panic-freedom lints (lib.rs) on both targets
 lint: setup
