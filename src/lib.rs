@@ -22,7 +22,7 @@
 //! # Ok::<(), allpass_crypto::Error>(())
 //! ```
 //!
-//! Compiled to WebAssembly (`wasm32`), the [`wasm`] module exposes the same operations to
+//! Compiled to WebAssembly (`wasm32`), the `wasm` module exposes the same operations to
 //! JavaScript as `decryptData`, `encryptData`, `AllpassCipher`, `parseWebhook`,
 //! `createWebhook` and `generateKey` (the npm package `allpass-crypto`).
 
