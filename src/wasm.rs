@@ -7,7 +7,7 @@
 use js_sys::{JsString, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::envelope::{self, Envelope, Field};
 use crate::error::Error;
@@ -239,23 +239,33 @@ extern "C" {
     type EncodeIntoResult;
     #[wasm_bindgen(method, getter)]
     fn read(this: &EncodeIntoResult) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeIntoResult) -> u32;
 }
 
 thread_local! {
     static ENCODER: TextEncoder = TextEncoder::new();
 }
 
-/// A JS string as a Rust `String`. Hex and most JSON are ASCII: one native `encodeInto`
-/// straight into wasm memory is several times faster than wasm-bindgen's character loop
-/// (measured in benches/RESULTS.md). Anything else takes the general path.
+/// A JS string as a Rust `String`, copied by the host's native `encodeInto` straight into wasm
+/// memory: several times faster than wasm-bindgen's per-character loop (benches/RESULTS.md).
+/// The first try assumes ASCII (hex, and most JSON), one byte a UTF-16 unit; the second allows
+/// the most any unit can take, three bytes. Every buffer is ours, so a discarded one, which may
+/// hold part of a key, is wiped rather than left to the allocator.
 fn copy_string(text: &JsString) -> String {
-    let len = text.length() as usize;
-    let mut bytes = vec![0u8; len];
-    let read = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes).read()) as usize;
-    if read == len {
-        // All `len` UTF-16 units fitted in `len` bytes: the text is ASCII.
-        if let Ok(ascii) = String::from_utf8(bytes) {
-            return ascii;
+    let units = text.length() as usize;
+    for capacity in [units, units.saturating_mul(3)] {
+        let mut bytes = vec![0u8; capacity];
+        let progress = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes));
+        if progress.read() as usize == units {
+            bytes.truncate(progress.written() as usize);
+            // encodeInto writes well-formed UTF-8 (a lone surrogate becomes U+FFFD).
+            match String::from_utf8(bytes) {
+                Ok(copy) => return copy,
+                Err(invalid) => invalid.into_bytes().zeroize(),
+            }
+        } else {
+            bytes.zeroize();
         }
     }
     String::from(text)

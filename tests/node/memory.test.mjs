@@ -134,6 +134,11 @@ describe('key hygiene', () => {
       'decryptData, bad key': () => assert.throws(() => lib.decryptData(sealed, secret.slice(0, 63) + 'z')),
       encryptData: () => lib.encryptData({ ok: true }, secret.toUpperCase()),
       createWebhook: () => lib.createWebhook({ ok: true }, ` ${secret}\n`),
+      // Non-ASCII around the key (a pasted byte-order mark, a no-break space) takes the
+      // general string path: it must not leave copies behind either.
+      'decryptData, key after a BOM': () => assert.equal(lib.decryptData(sealed, `\ufeff${secret}`), '{"ok":true}'),
+      'new AllpassCipher, key before a no-break space': () => new lib.AllpassCipher(`${secret}\u00a0`).free(),
+      'decryptData, key with a non-ASCII typo': () => assert.throws(() => lib.decryptData(sealed, `${secret.slice(0, 40)}é${secret.slice(41)}`)),
       parseWebhook: () => lib.parseWebhook({ status: true, statusCode: 200, data: sealed, time: 't' }, secret),
     };
     for (const [name, call] of Object.entries(calls)) {
