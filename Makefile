@@ -20,13 +20,17 @@ VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: setup build pack test lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: setup setup-build build pack test lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke fuzz serve bench clean
 
 setup:
-	@bash .ci/setup
+	@bash .ci/setup all
+
+# What `make build` and `make serve` need, without the test tools (Chromium, cargo-fuzz, …).
+setup-build:
+	@bash .ci/setup build
 
 ## build: the npm package in pkg/ (web ESM build + Node CommonJS build of one .wasm)
-build: setup
+build: setup-build
 	$(WASM_PACK_BUILD) --target web --out-dir pkg/dist/web -- --no-default-features
 	$(WASM_PACK_BUILD) --target nodejs --out-dir pkg/dist/node -- --no-default-features
 	echo '{ "type": "module" }' > pkg/dist/web/package.json
@@ -68,16 +72,16 @@ test-wasm-node: setup
 test-wasm-chrome: setup
 	WASM_BINDGEN_USE_BROWSER=1 $(WASM_PACK_TEST) --headless --chrome -- --test wasm 2>&1 | $(PASSES) "wasm-pack test --chrome"
 
-test-node: pack
+test-node: setup pack
 	node --test --test-reporter=tap tests/node/*.test.mjs 2>&1 | $(PASSES) "node --test"
 
 ## test-e2e: the www/ page in headless Chromium (playwright-core) and the inbox server's limits
-test-e2e: build
+test-e2e: setup build
 	node --test --test-reporter=tap tests/e2e/*.test.mjs 2>&1 | $(PASSES) "node --test tests/e2e"
 
 ## test-runtimes: the packed tarball in Node (require, import, TypeScript), a browser without a
 ## bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd
-test-runtimes: pack
+test-runtimes: setup pack
 	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz 2>&1 | $(PASSES) "runtimes"
 
 ## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
@@ -92,7 +96,7 @@ serve: build
 	node www/server.mjs
 
 ## bench: the benchmark suite (not part of `make test`); writes benches/RESULTS.md
-bench: pack
+bench: setup pack
 	cd benches && node bench.mjs
 
 clean:
