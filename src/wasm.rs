@@ -315,7 +315,7 @@ fn stringify(data: &JsValue) -> Result<String, Error> {
         MAX_PLAINTEXT_LEN,
         "characters",
     )?;
-    Ok(String::from(json))
+    Ok(copy_string(&json))
 }
 
 /// A caller's object as plain data (`JSON.parse(JSON.stringify(value))`): getters and Proxy
