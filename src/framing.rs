@@ -58,11 +58,7 @@ pub(crate) fn looks_like_payload(text: &str) -> bool {
 
 /// Writes `hex(iv) + hex(ciphertext)` in lowercase, as the reference does.
 pub(crate) fn format(iv: &[u8; BLOCK_LEN], ciphertext: &[u8]) -> String {
-    let mut out =
-        String::with_capacity(ciphertext.len().saturating_add(BLOCK_LEN).saturating_mul(2));
-    hex::encode_into(iv, &mut out);
-    hex::encode_into(ciphertext, &mut out);
-    out
+    hex::encode(&[iv, ciphertext])
 }
 
 /// Why `text` (trimmed, failed to parse for a reason other than block count) is not a payload.

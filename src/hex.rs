@@ -24,20 +24,30 @@ pub(crate) fn decode_into(hex: &[u8], out: &mut [u8]) -> Result<(), ()> {
     }
 }
 
-/// Lowercase hex, as Node's `toString('hex')` writes it, appended to `out`.
-/// (`base16ct` again: only public bytes are encoded, but one hex codec is easier to trust.)
-pub(crate) fn encode_into(bytes: &[u8], out: &mut String) {
-    let start = out.len();
-    let mut digits = core::mem::take(out).into_bytes();
-    digits.resize(start.saturating_add(bytes.len().saturating_mul(2)), 0);
-    let (_, tail) = digits.split_at_mut(start);
-    let encoded = base16ct::lower::encode(bytes, tail).is_ok();
-    // Hex digits are ASCII, so this conversion cannot fail; if it ever did, `out` stays empty
-    // and the round-trip tests would fail loudly rather than anything panicking.
-    *out = match String::from_utf8(digits) {
+/// Lowercase hex of `parts` laid end to end, as Node's `toString('hex')` writes it, in one
+/// buffer of exactly the right size (nothing reallocated, so nothing copied behind a key).
+/// (`base16ct` again: one hex codec is easier to trust.)
+pub(crate) fn encode(parts: &[&[u8]]) -> String {
+    let len = parts
+        .iter()
+        .fold(0usize, |total, part| total.saturating_add(part.len()));
+    let mut digits = vec![0u8; len.saturating_mul(2)];
+    let mut encoded = true;
+    let mut rest = digits.as_mut_slice();
+    for part in parts {
+        let Some((head, tail)) = rest.split_at_mut_checked(part.len().saturating_mul(2)) else {
+            encoded = false;
+            break;
+        };
+        encoded &= base16ct::lower::encode(part, head).is_ok();
+        rest = tail;
+    }
+    // Hex digits are ASCII, so this cannot fail; if it ever did, the result is empty and the
+    // round-trip tests fail loudly rather than anything panicking.
+    match String::from_utf8(digits) {
         Ok(text) if encoded => text,
         _ => String::new(),
-    };
+    }
 }
 
 /// The first character that is not a hex digit, as (character index, character).
@@ -69,9 +79,7 @@ mod tests {
 
     #[test]
     fn encodes_lowercase_like_node() {
-        let mut out = String::new();
-        encode_into(&[0x00, 0x9f, 0xff, 0xa0], &mut out);
-        assert_eq!(out, "009fffa0");
+        assert_eq!(encode(&[&[0x00, 0x9f], &[], &[0xff, 0xa0]]), "009fffa0");
     }
 
     #[test]

@@ -62,9 +62,7 @@ impl Key {
     pub fn generate_hex() -> Result<Zeroizing<String>, Error> {
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         getrandom::fill(&mut *bytes).map_err(|_| Error::RngFailed)?;
-        let mut text = Zeroizing::new(String::with_capacity(KEY_HEX_LEN));
-        hex::encode_into(&*bytes, &mut text);
-        Ok(text)
+        Ok(Zeroizing::new(hex::encode(&[&*bytes])))
     }
 
     pub(crate) fn aes(&self) -> &Aes256 {
