@@ -20,6 +20,7 @@ const PKG = resolve(WWW, '../pkg/dist/web');
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.png': 'image/png',
@@ -37,8 +38,8 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** A file under `root`, or null if the path escapes it or does not exist. */
-async function staticFile(root, urlPath) {
+/** A file under `root` as { body, type }, or null if the path escapes it or does not exist. */
+export async function staticFile(root, urlPath) {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
   const path = resolve(root, relative || 'index.html');
   if (path !== root && !path.startsWith(root + sep)) return null;

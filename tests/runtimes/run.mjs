@@ -4,14 +4,15 @@
 //
 // Usage: node tests/runtimes/run.mjs <allpass-crypto-X.tgz>
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { Miniflare } from 'miniflare';
 import * as ref from '../node/reference.mjs';
+import { staticFile } from '../../www/server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = (name) => join(here, 'node_modules/.bin', name);
@@ -47,18 +48,13 @@ const run = (command, args, options = {}) => execFileSync(command, args, { cwd: 
 const lastJson = (output) => JSON.parse(output.split('\n').at(-1));
 const version = (command, args = ['--version']) => run(command, args).split('\n')[0];
 
-/** A static server over the consumer project, for the browser checks. */
+/** A static server over the consumer project, for the browser checks (the page server's
+ * own file lookup, which keeps every path inside `root`). */
 async function serve(root) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm' };
-  const server = http.createServer((request, response) => {
-    const path = join(root, decodeURIComponent(new URL(request.url, 'http://x').pathname));
-    if (!path.startsWith(root)) return response.writeHead(403).end();
-    try {
-      const body = readFileSync(path);
-      response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
+  const server = http.createServer(async (request, response) => {
+    const file = await staticFile(root, new URL(request.url, 'http://x').pathname).catch(() => null);
+    if (!file) return response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': file.type }).end(file.body);
   });
   await new Promise((done) => server.listen(0, '127.0.0.1', done));
   return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
