@@ -1,26 +1,31 @@
 # `make test` is what CI runs (.ci/run). Every target sets itself up first (.ci/setup is
-# idempotent: seconds when everything is installed, a few minutes on a fresh machine).
+# idempotent: seconds when everything is installed, about five minutes on a fresh machine).
+# Run one suite with its own target (`make help` lists them), one file with FILE=…:
+#   make test-node FILE=tests/node/errors.test.mjs
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := test
 
 # npm's binaryen, never Debian's (too old: builds a module that fails to load).
 export PATH := $(CURDIR)/.ci/node_modules/binaryen/bin:$(HOME)/.cargo/bin:$(PATH)
-# 128-bit SIMD: AES decryption runs about 30% faster (benches/RESULTS.md). Every runtime we
-# support has had it since 2021 (Chrome 91, Firefox 89, Safari 16.4, Node 16.4).
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS := -C target-feature=+simd128
-export ALLPASS_VECTORS_DIR ?= $(abspath $(CURDIR)/../shared/vectors)
 export ALLPASS_CONSUMER_DIR := $(CURDIR)/target/npm/consumer
 
-WASM_PACK_BUILD := wasm-pack build --mode no-install --release --out-name allpass_crypto --no-pack
+# The flags (+simd128, wasm-opt -O3) live in .cargo/config.toml and wasm/Cargo.toml, so a plain
+# `wasm-pack build wasm/` makes the same module (checked by test-standalone).
+WASM_PACK_BUILD := wasm-pack build wasm --mode no-install --release --out-name allpass_crypto --no-pack
 WASM_PACK_TEST := wasm-pack test --mode no-install
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
+# The Node releases the Node suites run on: the machine's (20) and 22 and 24 from npm.
+NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node $(CURDIR)/.ci/node-versions/node_modules/node-24/bin/node
 
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: setup setup-build build pack test lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-build build pack test lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke fuzz serve bench clean
+
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
 setup:
 	@bash .ci/setup all
@@ -29,14 +34,19 @@ setup:
 setup-build:
 	@bash .ci/setup build
 
-## build: the npm package in pkg/ (web ESM build + Node CommonJS build of one .wasm)
+## build: the npm package in pkg/ (web ESM build + Node CommonJS build, sharing one .wasm)
 build: setup-build
-	$(WASM_PACK_BUILD) --target web --out-dir pkg/dist/web -- --no-default-features
-	$(WASM_PACK_BUILD) --target nodejs --out-dir pkg/dist/node -- --no-default-features
+	$(WASM_PACK_BUILD) --target web --out-dir ../pkg/dist/web
+	$(WASM_PACK_BUILD) --target nodejs --out-dir ../pkg/dist/node
+	@# The two modules are byte-identical: the Node build loads the web build's copy.
+	cmp pkg/dist/web/allpass_crypto_bg.wasm pkg/dist/node/allpass_crypto_bg.wasm
+	rm pkg/dist/node/allpass_crypto_bg.wasm pkg/dist/node/allpass_crypto_bg.wasm.d.ts
+	sed -i 's|`$${__dirname}/allpass_crypto_bg.wasm`|`$${__dirname}/../web/allpass_crypto_bg.wasm`|' pkg/dist/node/allpass_crypto.js
+	grep -q '/../web/allpass_crypto_bg.wasm' pkg/dist/node/allpass_crypto.js
 	echo '{ "type": "module" }' > pkg/dist/web/package.json
 	echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
 	rm -f pkg/dist/web/.gitignore pkg/dist/node/.gitignore
-	cp README.md pkg/README.md
+	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 
 ## pack: `npm pack` of pkg/, installed into a throwaway consumer project
 pack: build
@@ -48,41 +58,54 @@ pack: build
 	  && echo "export * from 'allpass-crypto';" > entry.mjs \
 	  && npm install --silent --no-audit --no-fund ../allpass-crypto-$(VERSION).tgz
 
+## test: every suite below; the last line reads 'total: N passed, 0 failed'
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke
+	$(MAKE) --no-print-directory lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
 	@awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
-## lint: formatting, and clippy with the panic-freedom lints (lib.rs) on both targets
+## lint: formatting, and clippy with the panic-freedom lints on the core (native, wasm32) and the bindings
 lint: setup
-	cargo fmt --check
+	cargo fmt --all --check
 	cargo clippy --lib --all-features -- -D warnings
 	cargo clippy --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p allpass-crypto-wasm --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --all-targets -- -D warnings
 
+## test-rust: the core's unit, vector, error and doc tests
 test-rust: setup
 	cargo test --all-targets 2>&1 | $(PASSES) "cargo test"
 	cargo test --doc 2>&1 | $(PASSES) "cargo test --doc"
 
+## test-standalone: a clone with nothing beside it passes cargo test; the core builds for both
+## wasm32 targets without wasm-bindgen; plain `wasm-pack build wasm/` makes make build's module
+test-standalone: setup build
+	.ci/standalone 2>&1 | $(PASSES) "standalone"
+
+## test-wasm-node / test-wasm-chrome: wasm/tests/wasm.rs inside Node and headless Chromium
 test-wasm-node: setup
-	$(WASM_PACK_TEST) --node -- --test wasm 2>&1 | $(PASSES) "wasm-pack test --node"
+	$(WASM_PACK_TEST) --node wasm 2>&1 | $(PASSES) "wasm-pack test --node"
 
 # WASM_BINDGEN_USE_BROWSER=1 makes the runner run, not skip, tests without run_in_browser.
 test-wasm-chrome: setup
-	WASM_BINDGEN_USE_BROWSER=1 $(WASM_PACK_TEST) --headless --chrome -- --test wasm 2>&1 | $(PASSES) "wasm-pack test --chrome"
+	WASM_BINDGEN_USE_BROWSER=1 $(WASM_PACK_TEST) --headless --chrome wasm 2>&1 | $(PASSES) "wasm-pack test --chrome"
 
+## test-node: tests/node over the packed tarball, on Node 20, 22 and 24 (FILE=… for one file)
 test-node: setup pack
-	node --test --test-reporter=tap tests/node/*.test.mjs 2>&1 | $(PASSES) "node --test"
+	for node in $(NODES); do \
+	  version=$$($$node --version); \
+	  $$node --test --test-reporter=tap $(or $(FILE),tests/node/*.test.mjs) 2>&1 | $(PASSES) "node --test ($$version)"; \
+	done
 
 ## test-e2e: the www/ page in headless Chromium (playwright-core) and the inbox server's limits
 test-e2e: setup build
-	node --test --test-reporter=tap tests/e2e/*.test.mjs 2>&1 | $(PASSES) "node --test tests/e2e"
+	node --test --test-reporter=tap $(or $(FILE),tests/e2e/*.test.mjs) 2>&1 | $(PASSES) "node --test tests/e2e"
 
-## test-runtimes: the packed tarball in Node (require, import, TypeScript), a browser without a
-## bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd
+## test-runtimes: the packed tarball in Node 20/22/24 (require, import), TypeScript, a browser
+## without a bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd
 test-runtimes: setup pack
-	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz 2>&1 | $(PASSES) "runtimes"
+	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz $(NODES) 2>&1 | $(PASSES) "runtimes"
 
 ## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
 fuzz-smoke: setup
@@ -100,4 +123,4 @@ bench: setup pack
 	cd benches && node bench.mjs
 
 clean:
-	rm -rf target pkg/dist pkg/README.md
+	rm -rf target pkg/dist pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE wasm/pkg

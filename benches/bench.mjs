@@ -129,3 +129,22 @@ const previous = (() => { try { return readFileSync(new URL('./RESULTS.md', impo
 const levers = previous.includes('\n## Levers') ? previous.slice(previous.indexOf('\n## Levers')) : '';
 writeFileSync(new URL('./RESULTS.md', import.meta.url), report + levers);
 console.log(report);
+writeReadmeSummary();
+
+/** The README's performance table, written from this run between its markers. */
+function writeReadmeSummary() {
+  const columns = [['decrypt', '200 B'], ['decrypt', '2 KB'], ['decrypt', '1 MB'], ['encrypt', '2 KB'], ['encrypt', '1 MB']];
+  const names = [[REFERENCE, 'node:crypto'], [ours, 'decryptData / encryptData'], [reused, 'AllpassCipher'], ['@noble/ciphers', '@noble/ciphers'], ['crypto-js', 'crypto-js']];
+  const summary = [
+    `| ops/s (ratio to node:crypto), ${process.version} | ${columns.map(([op, label]) => `${op} ${label}`).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---:').join(' | ')} |`,
+    ...names.map(([name, shown]) => `| ${shown} | ${columns.map(([op, label]) => { const row = get(op, label, name); return `${fmt(row.rate)} (${fmt(row.ratio, 2)}x)`; }).join(' | ')} |`),
+  ].join('\n');
+  const readme = new URL('../README.md', import.meta.url);
+  const [begin, end] = ['<!-- performance:begin (written by benches/bench.mjs) -->', '<!-- performance:end -->'];
+  const text = readFileSync(readme, 'utf8');
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  assert.ok(from >= 0 && to > from, 'README.md has the performance markers');
+  writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${summary}\n${text.slice(to)}`);
+}

@@ -6,6 +6,7 @@ const wasm = createRequire(import.meta.url)('./dist/node/allpass_crypto.js');
 
 export const {
   AllpassCipher,
+  configure,
   createWebhook,
   decryptData,
   encryptData,

@@ -1,97 +1,187 @@
-//! AES-256-CBC with PKCS#7 padding: the only cryptography in the crate.
-//!
-//! The block cipher and the mode are RustCrypto's (`aes` is constant-time: fixsliced, no
-//! lookup tables). The padding check is written here, in constant time, because the
-//! `block-padding` crate's check returns early and would time-leak where the padding broke.
+//! [`Cipher`]: the 32-byte AES-256 key, parsed once from 64 hex characters, expanded once,
+//! zeroized on drop.
 
-use aes::cipher::{array::Array, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
+use aes::cipher::KeyInit;
+use aes::Aes256;
+use core::fmt;
+use zeroize::Zeroizing;
 
-use crate::error::Error;
-use crate::framing::BLOCK_LEN;
-use crate::key::Key;
+use crate::error::{Error, KeyProblem};
+use crate::hex;
 
-type Block = Array<u8, aes::cipher::consts::U16>;
-const BLOCK_LEN_U8: u8 = 16;
-const _: () = assert!(BLOCK_LEN_U8 as usize == BLOCK_LEN);
+/// Hex characters in a key string.
+pub const KEY_HEX_LEN: usize = 64;
+const KEY_LEN: usize = KEY_HEX_LEN / 2;
 
-/// Decrypts `buffer` in place and cuts it to the plaintext.
+/// An Allpass application key, parsed and ready to use: JavaScript's `AllpassCipher`.
 ///
-/// # Errors
-/// [`Error::DecryptFailed`] for any bad padding, the same whatever the cause.
-pub(crate) fn decrypt_in_place(
-    key: &Key,
-    iv: &[u8; BLOCK_LEN],
-    buffer: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let (blocks, rest) = Block::slice_as_chunks_mut(buffer);
-    if blocks.is_empty() || !rest.is_empty() {
-        return Err(Error::DecryptFailed);
-    }
-    cbc::Decryptor::inner_iv_init(key.aes(), iv.into()).decrypt_blocks(blocks);
-    let padding = blocks.last().map_or(0, padding_len);
-    if padding == 0 {
-        return Err(Error::DecryptFailed);
-    }
-    buffer.truncate(buffer.len().saturating_sub(padding));
-    Ok(())
+/// Holds only the expanded AES round keys; `aes` (feature `zeroize`) wipes them when the
+/// `Cipher` is dropped, and the raw bytes are wiped as soon as the expansion is done.
+/// `Debug` never shows key material.
+///
+/// ```
+/// use allpass_crypto::Cipher;
+/// let key = Cipher::from_hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")?;
+/// let sealed = key.encrypt(br#"{"ok":true}"#)?;
+/// assert_eq!(key.decrypt(&sealed)?, r#"{"ok":true}"#);
+/// # Ok::<(), allpass_crypto::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Cipher {
+    aes: Aes256,
 }
 
-/// Encrypts `plaintext`, PKCS#7-padded, and returns the ciphertext (a whole number of blocks).
-pub(crate) fn encrypt(key: &Key, iv: &[u8; BLOCK_LEN], plaintext: &[u8]) -> Vec<u8> {
-    // The low four bits of the length are the bytes in the last partial block.
-    #[allow(clippy::cast_possible_truncation)]
-    let partial = (plaintext.len() as u8) & (BLOCK_LEN_U8 - 1);
-    let padding = BLOCK_LEN_U8.saturating_sub(partial); // 1..=16
-    let padded_len = plaintext.len().saturating_add(usize::from(padding));
-    let mut buffer = Vec::with_capacity(padded_len);
-    buffer.extend_from_slice(plaintext);
-    buffer.resize(padded_len, padding);
-    let (blocks, _) = Block::slice_as_chunks_mut(&mut buffer);
-    cbc::Encryptor::inner_iv_init(key.aes(), iv.into()).encrypt_blocks(blocks);
-    buffer
+impl Cipher {
+    /// Parses the key as the vendor's Integration page shows it: 64 hex characters, either
+    /// case, surrounding whitespace ignored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`], saying whether the key is empty, the wrong length, base64, or
+    /// has a non-hex character (and where). The message never contains the key itself.
+    pub fn from_hex(key_hex: &str) -> Result<Self, Error> {
+        let trimmed = hex::trim(key_hex);
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        if trimmed.len() == KEY_HEX_LEN && hex::decode_into(trimmed.as_bytes(), &mut *bytes).is_ok()
+        {
+            return Ok(Self::from_bytes(&bytes));
+        }
+        Err(Error::InvalidKey(diagnose(trimmed)))
+    }
+
+    /// Uses 32 raw key bytes. The caller owns (and should zeroize) its copy.
+    #[must_use]
+    pub fn from_bytes(bytes: &[u8; KEY_LEN]) -> Self {
+        let aes = expand(bytes);
+        scrub_stack();
+        Self { aes }
+    }
+
+    /// A new random key as 64 lowercase hex characters, from the platform's secure RNG
+    /// (JavaScript's `generateKey`).
+    ///
+    /// # Errors
+    /// [`Error::RngFailed`] if the platform has no working secure random source.
+    #[cfg(feature = "getrandom")]
+    pub fn generate_hex() -> Result<Zeroizing<String>, Error> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        getrandom::fill(&mut *bytes).map_err(|_| Error::RngFailed)?;
+        Ok(Zeroizing::new(hex::encode(&[&*bytes])))
+    }
+
+    pub(crate) fn aes(&self) -> &Aes256 {
+        &self.aes
+    }
 }
 
-/// The PKCS#7 padding length of the last plaintext block, or 0 if the padding is invalid.
-/// Every byte is examined whatever the padding says, so the time taken reveals nothing.
-fn padding_len(last: &Block) -> usize {
-    let pad = last.iter().last().copied().unwrap_or(0);
-    let mut valid: Choice = pad.ct_gt(&0) & !pad.ct_gt(&BLOCK_LEN_U8);
-    for (distance_from_end, &byte) in (1..=BLOCK_LEN_U8).zip(last.iter().rev()) {
-        let inside_padding = !distance_from_end.ct_gt(&pad);
-        valid &= !inside_padding | byte.ct_eq(&pad);
+impl fmt::Debug for Cipher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cipher { .. }")
     }
-    usize::from(u8::conditional_select(&0, &pad, valid))
+}
+
+#[inline(never)]
+fn expand(bytes: &[u8; KEY_LEN]) -> Aes256 {
+    Aes256::new(bytes.into())
+}
+
+/// Stack bytes overwritten after a key schedule: more than `expand` and its callees use.
+const STACK_SCRUB_LEN: usize = 4 * 1024;
+
+/// The key schedule copies raw key bytes into stack locals that nothing wipes (found by
+/// scanning wasm memory in `tests/node/memory.test.mjs`). This frame lands where `expand`'s
+/// frames were and overwrites them; `black_box` keeps the compiler from dropping the writes.
+#[inline(never)]
+fn scrub_stack() {
+    let mut area = [0u8; STACK_SCRUB_LEN];
+    core::hint::black_box(&mut area);
+    area.fill(0);
+    core::hint::black_box(&area);
+}
+
+/// Why `text` (already trimmed) is not a key. Runs only on the failure path.
+fn diagnose(text: &str) -> KeyProblem {
+    if text.is_empty() {
+        return KeyProblem::Empty;
+    }
+    let found = text.chars().count();
+    match hex::first_non_hex(text) {
+        None => KeyProblem::WrongLength { found },
+        Some(_) if hex::looks_like_base64(text) => KeyProblem::LooksBase64 { found },
+        Some((position, _)) => KeyProblem::NonHex { position },
+    }
+}
+
+/// True when `text` would parse as a key: used to spot swapped arguments.
+pub(crate) fn looks_like_key(text: &str) -> bool {
+    let trimmed = hex::trim(text);
+    trimmed.len() == KEY_HEX_LEN && trimmed.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn block(bytes: [u8; 16]) -> Block {
-        Block::from(bytes)
-    }
+    const NIST_KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
 
-    #[test]
-    fn accepts_every_well_formed_padding() {
-        for pad in 1u8..=16 {
-            let mut bytes = [0xaa; 16];
-            for byte in bytes.iter_mut().rev().take(usize::from(pad)) {
-                *byte = pad;
-            }
-            assert_eq!(padding_len(&block(bytes)), usize::from(pad));
+    fn problem(text: &str) -> KeyProblem {
+        match Cipher::from_hex(text) {
+            Err(Error::InvalidKey(problem)) => problem,
+            other => panic!("expected InvalidKey for {text:?}, got {other:?}"),
         }
     }
 
     #[test]
-    fn rejects_malformed_padding() {
-        assert_eq!(padding_len(&block([0; 16])), 0, "zero pad byte");
-        assert_eq!(padding_len(&block([17; 16])), 0, "pad longer than a block");
-        let mut bytes = [3u8; 16];
-        bytes[13] = 2;
-        assert_eq!(padding_len(&block(bytes)), 0, "inconsistent pad bytes");
-        let mut bytes = [0xaa; 16];
-        bytes[15] = 0xff;
-        assert_eq!(padding_len(&block(bytes)), 0);
+    fn accepts_either_case_and_surrounding_whitespace() {
+        assert!(Cipher::from_hex(NIST_KEY).is_ok());
+        assert!(Cipher::from_hex(&NIST_KEY.to_uppercase()).is_ok());
+        assert!(Cipher::from_hex(&format!("  {NIST_KEY}\n")).is_ok());
+    }
+
+    #[test]
+    fn says_what_is_wrong() {
+        assert_eq!(problem(""), KeyProblem::Empty);
+        assert_eq!(problem(" \n"), KeyProblem::Empty);
+        assert_eq!(
+            problem(&NIST_KEY[..62]),
+            KeyProblem::WrongLength { found: 62 }
+        );
+        assert_eq!(
+            problem(&NIST_KEY[..32]),
+            KeyProblem::WrongLength { found: 32 }
+        );
+        assert_eq!(
+            problem("YD3rEBXKcb4rc67whX13gR81LAc7YQjXLZgQowkU3/Q="),
+            KeyProblem::LooksBase64 { found: 44 }
+        );
+        let mut bad = NIST_KEY.to_string();
+        bad.replace_range(10..11, "x");
+        assert_eq!(problem(&bad), KeyProblem::NonHex { position: 10 });
+        bad.replace_range(10..11, " ");
+        assert_eq!(problem(&bad), KeyProblem::NonHex { position: 10 });
+    }
+
+    #[test]
+    fn never_shows_key_material() {
+        let key = Cipher::from_hex(NIST_KEY).unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{key:?}");
+        assert_eq!(shown, "Cipher { .. }");
+        let mut bad = NIST_KEY.to_string();
+        bad.replace_range(63..64, "z");
+        let message = Cipher::from_hex(&bad).map(|_| ()).unwrap_err().to_string();
+        assert!(!message.contains(&NIST_KEY[..8]), "{message}");
+        assert!(!message.contains('z'), "{message}");
+    }
+
+    #[test]
+    #[cfg(feature = "getrandom")]
+    fn generated_keys_are_fresh_valid_hex() {
+        let a = Cipher::generate_hex().unwrap_or_else(|e| panic!("{e}"));
+        let b = Cipher::generate_hex().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.len(), KEY_HEX_LEN);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+        assert_ne!(*a, *b);
+        assert!(Cipher::from_hex(&a).is_ok());
     }
 }

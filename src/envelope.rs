@@ -1,17 +1,20 @@
 //! The vendor's webhook envelope, its `ResponseEntity`:
-//! `{ "status": true, "statusCode": 200, "data": "<hex>", "time": "<ISO-8601>" }`.
+//! `{ "status": true, "statusCode": 200, "data": "<hex>", "time": "<ISO-8601>" }`,
+//! and the decrypted [`Webhook`] made from it.
 
-use serde::{Deserialize, Serialize};
-
+use crate::cipher::Cipher;
 use crate::error::Error;
 use crate::hex;
-use crate::key::Key;
 
-/// A webhook body as Allpass sends it. `data` is the encrypted payload; nothing in the
-/// envelope is authenticated, so `status`, `statusCode` and `time` are only as trustworthy
-/// as the channel they came over.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A webhook body as Allpass sends it (JavaScript's `WebhookEnvelope`). `data` is the encrypted
+/// payload; nothing in the envelope is authenticated, so `status`, `statusCode` and `time` are
+/// only as trustworthy as the channel they came over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
 pub struct Envelope {
     /// Always `true` in webhooks.
     pub status: bool,
@@ -23,39 +26,78 @@ pub struct Envelope {
     pub time: String,
 }
 
-impl Envelope {
-    /// Encrypts `payload_json` (already serialised JSON text) into an envelope stamped `time`,
-    /// as the vendor's `new ResponseEntity(encryptData(data, key))` does.
+/// A decrypted webhook (JavaScript's `Webhook`): the envelope's fields with `data` replaced
+/// by the payload's JSON text, for you to deserialise into your own type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Webhook {
+    /// The envelope's `status`.
+    pub status: bool,
+    /// The envelope's `statusCode`.
+    pub status_code: u16,
+    /// The envelope's `time`.
+    pub time: String,
+    /// The decrypted payload, JSON text.
+    pub data: String,
+}
+
+impl Cipher {
+    /// The envelope the vendor would send for `payload_json` (already serialised JSON text),
+    /// stamped `time`: `new ResponseEntity(encryptData(data, key))` (JavaScript's
+    /// `createWebhook`).
     ///
     /// # Errors
     /// [`Error::RngFailed`] if no random IV can be drawn.
-    pub fn seal(payload_json: &str, key: &Key, time: String) -> Result<Self, Error> {
-        Ok(Self {
+    #[cfg(feature = "getrandom")]
+    pub fn create_webhook(&self, payload_json: &str, time: String) -> Result<Envelope, Error> {
+        Ok(Envelope {
             status: true,
             status_code: 200,
-            data: key.encrypt(payload_json.as_bytes())?,
+            data: self.encrypt(payload_json.as_bytes())?,
             time,
         })
     }
 
-    /// Decrypts `data` to the payload's JSON text.
+    /// Decrypts an envelope's `data` to the payload's text. It does not check that the text is
+    /// JSON: [`Cipher::parse_webhook`] does, and so does JavaScript's `parseWebhook`.
     ///
     /// # Errors
-    /// As [`Key::decrypt`].
-    pub fn open(&self, key: &Key) -> Result<String, Error> {
-        key.decrypt(&self.data)
+    /// As [`Cipher::decrypt`].
+    pub fn decrypt_webhook(&self, envelope: &Envelope) -> Result<Webhook, Error> {
+        Ok(Webhook {
+            status: envelope.status,
+            status_code: envelope.status_code,
+            time: envelope.time.clone(),
+            data: self.decrypt(&envelope.data)?,
+        })
     }
 
-    /// Parses a raw webhook body.
+    /// Parses a raw webhook body, checks the envelope, decrypts `data` and checks that it is
+    /// JSON (JavaScript's `parseWebhook`).
     ///
     /// ```
-    /// use allpass_crypto::{Envelope, Key};
-    /// let key = Key::from_hex(&Key::generate_hex()?)?;
-    /// let sent = Envelope::seal(r#"{"event":"done"}"#, &key, "2021-08-20T14:52:33.648Z".into())?;
-    /// let received = Envelope::from_json(&sent.to_json())?;
-    /// assert_eq!(received.open(&key)?, r#"{"event":"done"}"#);
+    /// use allpass_crypto::Cipher;
+    /// let cipher = Cipher::from_hex(&Cipher::generate_hex()?)?;
+    /// let sent = cipher.create_webhook(r#"{"event":"done"}"#, "2021-08-20T14:52:33.648Z".into())?;
+    /// let received = cipher.parse_webhook(&sent.to_json())?;
+    /// assert_eq!(received.data, r#"{"event":"done"}"#);
+    /// assert_eq!(received.time, "2021-08-20T14:52:33.648Z");
     /// # Ok::<(), allpass_crypto::Error>(())
     /// ```
+    ///
+    /// # Errors
+    /// As [`Envelope::from_json`] and [`Cipher::decrypt`]; a payload that is not JSON is
+    /// [`Error::DecryptFailed`], like every other failure after the cipher ran.
+    #[cfg(feature = "json")]
+    pub fn parse_webhook(&self, body: &str) -> Result<Webhook, Error> {
+        let webhook = self.decrypt_webhook(&Envelope::from_json(body)?)?;
+        serde_json::from_str::<serde::de::IgnoredAny>(&webhook.data)
+            .map_err(|_| Error::DecryptFailed)?;
+        Ok(webhook)
+    }
+}
+
+impl Envelope {
+    /// Parses a raw webhook body.
     ///
     /// # Errors
     /// [`Error::InvalidJson`] when `body` is not JSON, [`Error::InvalidEnvelope`] when it is
@@ -63,10 +105,10 @@ impl Envelope {
     #[cfg(feature = "json")]
     pub fn from_json(body: &str) -> Result<Self, Error> {
         use serde_json::Value;
-        let value: Value =
-            serde_json::from_str(body).map_err(|error| not_json(body, &error.to_string()))?;
+        let value: Value = serde_json::from_str(body)
+            .map_err(|error| Error::not_json(body, &error.to_string()))?;
         let Value::Object(fields) = value else {
-            return Err(not_an_object(match value {
+            return Err(Error::not_an_object(match value {
                 Value::Array(_) => "an array",
                 _ => "a single value",
             }));
@@ -84,9 +126,13 @@ impl Envelope {
         })
     }
 
-    /// Checks and takes the four fields, whatever parsed the JSON (serde_json natively, the
-    /// host's `JSON.parse` in wasm), so both report a wrong envelope in the same words.
-    pub(crate) fn from_fields(mut field: impl FnMut(&'static str) -> Field) -> Result<Self, Error> {
+    /// Checks and takes the four fields from a JSON object that another parser produced
+    /// (the host's `JSON.parse` in the wasm bindings), so every parser reports a wrong
+    /// envelope in the same words. `field(name)` returns the member called `name`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEnvelope`] naming the first missing or mistyped field.
+    pub fn from_fields(mut field: impl FnMut(&'static str) -> Field) -> Result<Self, Error> {
         let status = match field("status") {
             Field::Bool(flag) => flag,
             other => return Err(wrong_field("status", "a boolean", &other)),
@@ -124,14 +170,18 @@ impl Envelope {
     }
 }
 
-/// One envelope field as a JSON parser produced it.
+/// One member of a parsed JSON object, as [`Envelope::from_fields`] takes it.
 #[derive(Debug)]
-pub(crate) enum Field {
+pub enum Field {
+    /// No member of that name.
     Missing,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number.
     Number(f64),
+    /// A string.
     Text(String),
-    /// Any other JSON value, named for messages ("null", "an array", …).
+    /// Any other JSON value, named for messages ("null", "an array", "an object").
     Other(&'static str),
 }
 
@@ -146,10 +196,6 @@ fn wrong_field(name: &str, wanted: &str, found: &Field) -> Error {
     Error::InvalidEnvelope(format!("field `{name}` must be {wanted}, got {found}"))
 }
 
-pub(crate) fn not_an_object(found: &str) -> Error {
-    Error::InvalidEnvelope(format!("expected a JSON object, got {found}"))
-}
-
 /// `number` as a `u16` status code, if it is a whole number in range.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn http_status(number: f64) -> Option<u16> {
@@ -158,32 +204,44 @@ fn http_status(number: f64) -> Option<u16> {
         .then_some(number as u16)
 }
 
-/// The error for a body that is not JSON, with a hint when it is the bare `data` string.
-pub(crate) fn not_json(body: &str, parser_message: &str) -> Error {
-    let trimmed = hex::trim(body);
-    if !trimmed.is_empty() && hex::first_non_hex(trimmed).is_none() {
-        return Error::InvalidJson(
-            "this looks like the bare encrypted `data` string, not a webhook body; \
-             decrypt it with decryptData(data, key)"
-                .into(),
-        );
+impl Error {
+    /// The error for a webhook body that parsed as JSON but not as an object; `found` says
+    /// what it was ("an array", "a single value").
+    #[must_use]
+    pub fn not_an_object(found: &str) -> Self {
+        Error::InvalidEnvelope(format!("expected a JSON object, got {found}"))
     }
-    Error::InvalidJson(format!(
-        "the webhook body must be the JSON text as received ({parser_message})"
-    ))
+
+    /// The error for a webhook body that is not JSON (`parser_message` is the parser's own),
+    /// with a hint when it is the bare `data` string.
+    #[must_use]
+    pub fn not_json(body: &str, parser_message: &str) -> Self {
+        let trimmed = hex::trim(body);
+        if !trimmed.is_empty() && hex::first_non_hex(trimmed).is_none() {
+            return Error::InvalidJson(
+                "this looks like the bare encrypted `data` string, not a webhook body; \
+                 decrypt it with decryptData(data, key)"
+                    .into(),
+            );
+        }
+        Error::InvalidJson(format!(
+            "the webhook body must be the JSON text as received ({parser_message})"
+        ))
+    }
 }
 
 #[cfg(all(test, feature = "json"))]
 mod tests {
     use super::*;
 
-    fn key() -> Key {
-        Key::from_bytes(&[7; 32])
+    fn cipher() -> Cipher {
+        Cipher::from_bytes(&[7; 32])
     }
 
     #[test]
     fn round_trips_through_json() {
-        let sent = Envelope::seal("[1,2]", &key(), "2021-08-20T14:52:33.648Z".into())
+        let sent = cipher()
+            .create_webhook("[1,2]", "2021-08-20T14:52:33.648Z".into())
             .unwrap_or_else(|e| panic!("{e}"));
         let text = sent.to_json();
         assert!(
@@ -192,7 +250,30 @@ mod tests {
         );
         let received = Envelope::from_json(&text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(received, sent);
-        assert_eq!(received.open(&key()).ok().as_deref(), Some("[1,2]"));
+        let webhook = cipher()
+            .parse_webhook(&text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(webhook.data, "[1,2]");
+        assert_eq!(webhook.time, "2021-08-20T14:52:33.648Z");
+        assert_eq!((webhook.status, webhook.status_code), (true, 200));
+    }
+
+    #[test]
+    fn a_payload_that_is_not_json_is_the_one_decryption_failure() {
+        let mut envelope = cipher()
+            .create_webhook("[1]", "t".into())
+            .unwrap_or_else(|e| panic!("{e}"));
+        envelope.data = cipher()
+            .encrypt(b"not json")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            cipher().parse_webhook(&envelope.to_json()),
+            Err(Error::DecryptFailed)
+        );
+        assert_eq!(
+            cipher().decrypt_webhook(&envelope).map(|w| w.data),
+            Ok("not json".into())
+        );
     }
 
     #[test]

@@ -26,9 +26,6 @@ pub enum Error {
     InvalidJson(String),
     /// JSON that is not the vendor's webhook envelope. `INVALID_ENVELOPE`.
     InvalidEnvelope(String),
-    /// A JavaScript argument of the wrong type, or a value `JSON.stringify` cannot encode.
-    /// `INVALID_ARGUMENT`.
-    InvalidArgument(String),
     /// The platform's random number generator failed. `RNG_FAILED`.
     RngFailed,
 }
@@ -108,8 +105,52 @@ impl Error {
             Error::DecryptFailed => "DECRYPT_FAILED",
             Error::InvalidJson(_) => "INVALID_JSON",
             Error::InvalidEnvelope(_) => "INVALID_ENVELOPE",
-            Error::InvalidArgument(_) => "INVALID_ARGUMENT",
             Error::RngFailed => "RNG_FAILED",
+        }
+    }
+}
+
+impl Error {
+    /// The specific cause, stable and machine-readable, for the format errors whose cause is a
+    /// public fact about the input (e.g. `"ARGUMENTS_SWAPPED"`, `"BASE64"`); `None` for the
+    /// others, [`Error::DecryptFailed`] above all (its cause must stay secret).
+    #[must_use]
+    pub const fn reason(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidKey(problem) => Some(problem.reason()),
+            Error::InvalidCiphertext(problem) => Some(problem.reason()),
+            _ => None,
+        }
+    }
+}
+
+impl KeyProblem {
+    /// The stable reason code of this problem, as [`Error::reason`] gives it.
+    #[must_use]
+    pub const fn reason(&self) -> &'static str {
+        match self {
+            KeyProblem::Empty => "EMPTY",
+            KeyProblem::WrongLength { .. } => "WRONG_LENGTH",
+            KeyProblem::LooksBase64 { .. } => "BASE64",
+            KeyProblem::NonHex { .. } => "NON_HEX",
+            KeyProblem::ArgumentsSwapped => "ARGUMENTS_SWAPPED",
+        }
+    }
+}
+
+impl CiphertextProblem {
+    /// The stable reason code of this problem, as [`Error::reason`] gives it.
+    #[must_use]
+    pub const fn reason(&self) -> &'static str {
+        match self {
+            CiphertextProblem::Empty => "EMPTY",
+            CiphertextProblem::LooksLikeEnvelope => "WHOLE_BODY",
+            CiphertextProblem::LooksBase64 => "BASE64",
+            CiphertextProblem::NonHex { .. } => "NON_HEX",
+            CiphertextProblem::OddLength { .. } => "ODD_LENGTH",
+            CiphertextProblem::TooShort { .. } => "TOO_SHORT",
+            CiphertextProblem::NotWholeBlocks { .. } => "NOT_WHOLE_BLOCKS",
+            CiphertextProblem::TooLong { .. } => "TOO_LONG",
         }
     }
 }
@@ -129,13 +170,12 @@ impl fmt::Display for Error {
                 f,
                 "not an Allpass webhook envelope ({{ status, statusCode, data, time }}): {detail}"
             ),
-            Error::InvalidArgument(detail) => f.write_str(detail),
             Error::RngFailed => f.write_str("the platform's secure random number generator failed"),
         }
     }
 }
 
-// Key messages never quote the key's characters: the key is secret even when malformed.
+// Cipher messages never quote the key's characters: the key is secret even when malformed.
 impl fmt::Display for KeyProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const WANT: &str = "the key must be 64 hex characters (32 bytes), the AES-256-CBC key \
@@ -177,7 +217,7 @@ impl fmt::Display for CiphertextProblem {
             ),
             CiphertextProblem::NonHex { position, found } => write!(
                 f,
-                "the encrypted text has a non-hex character '{}' at position {position}; {WANT}",
+                "the encrypted text has a non-hex character {} at position {position}; {WANT}",
                 Visible(*found)
             ),
             CiphertextProblem::OddLength { found } => write!(
@@ -206,17 +246,140 @@ impl fmt::Display for CiphertextProblem {
 
 impl std::error::Error for Error {}
 
-/// A character as a reader should see it in a message: itself when it is visible, escaped
-/// (`\n`, `\u{200b}`) when it is a control or space character.
+/// A character as a reader should see it in a message. Visible ones are quoted (`'g'`), with
+/// their code point when not ASCII (`'é' (U+00E9)`); ASCII controls are escaped (`'\n'`); and a
+/// character that shows as nothing or as blank space (U+200B, U+FEFF, U+00A0, a combining mark
+/// alone, …) is named by its code point only, `U+200B (invisible)`, so the message never shows
+/// `''` for a character that is there.
 struct Visible(char);
 
 impl fmt::Display for Visible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Visible(c) = *self;
-        if c.is_ascii_graphic() || !(c.is_ascii() || c.is_control() || c.is_whitespace()) {
-            write!(f, "{c}")
+        let code = u32::from(c);
+        if c.is_ascii_graphic() {
+            write!(f, "'{c}'")
+        } else if c.is_ascii() {
+            write!(f, "'{}'", c.escape_default())
+        } else if is_invisible(c) {
+            write!(f, "U+{code:04X} (invisible)")
         } else {
-            write!(f, "{}", c.escape_default())
+            write!(f, "'{c}' (U+{code:04X})")
         }
+    }
+}
+
+/// Non-ASCII characters that render as nothing or as blank space: whitespace and controls,
+/// Unicode's `Default_Ignorable_Code_Point` and format (`Cf`) characters, combining marks that
+/// would attach to the quote, and private-use and noncharacter code points (no glyph).
+fn is_invisible(c: char) -> bool {
+    const RANGES: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),    // soft hyphen
+        (0x0300, 0x036F),    // combining diacritical marks
+        (0x034F, 0x034F),    // combining grapheme joiner
+        (0x0600, 0x0605),    // Arabic number signs (Cf)
+        (0x061C, 0x061C),    // Arabic letter mark
+        (0x06DD, 0x06DD),    // Arabic end of ayah (Cf)
+        (0x070F, 0x070F),    // Syriac abbreviation mark (Cf)
+        (0x0890, 0x0891),    // Arabic pound/piastre marks (Cf)
+        (0x08E2, 0x08E2),    // Arabic disputed end of ayah (Cf)
+        (0x115F, 0x1160),    // Hangul fillers
+        (0x17B4, 0x17B5),    // Khmer inherent vowels
+        (0x180B, 0x180F),    // Mongolian variation selectors and vowel separator
+        (0x200B, 0x200F),    // zero-width space, joiners, direction marks
+        (0x202A, 0x202E),    // bidirectional embeddings and overrides
+        (0x2060, 0x206F),    // word joiner, invisible operators, bidi isolates
+        (0x3164, 0x3164),    // Hangul filler
+        (0xE000, 0xF8FF),    // private use
+        (0xFDD0, 0xFDEF),    // noncharacters
+        (0xFE00, 0xFE0F),    // variation selectors
+        (0xFEFF, 0xFEFF),    // byte-order mark / zero-width no-break space
+        (0xFFA0, 0xFFA0),    // halfwidth Hangul filler
+        (0xFFF0, 0xFFFB),    // unassigned specials and interlinear annotation (Cf)
+        (0x110BD, 0x110BD),  // Kaithi number sign (Cf)
+        (0x110CD, 0x110CD),  // Kaithi number sign above (Cf)
+        (0x13430, 0x1343F),  // Egyptian hieroglyph format controls (Cf)
+        (0x1BCA0, 0x1BCA3),  // shorthand format controls
+        (0x1D173, 0x1D17A),  // musical symbol format controls
+        (0xE0000, 0xE0FFF),  // tags and variation selectors supplement
+        (0xF0000, 0x10FFFF), // supplementary private use
+    ];
+    let code = u32::from(c);
+    c.is_control()
+        || c.is_whitespace()
+        || (code & 0xFFFE) == 0xFFFE // U+xxFFFE and U+xxFFFF are noncharacters
+        || RANGES
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_characters_so_a_reader_can_see_them() {
+        let shown = |c| Visible(c).to_string();
+        assert_eq!(shown('g'), "'g'");
+        assert_eq!(shown('\n'), "'\\n'");
+        assert_eq!(shown(' '), "' '");
+        assert_eq!(shown('é'), "'é' (U+00E9)");
+        assert_eq!(shown('€'), "'€' (U+20AC)");
+        for invisible in [
+            '\u{200b}',
+            '\u{feff}',
+            '\u{a0}',
+            '\u{85}',
+            '\u{2028}',
+            '\u{202e}',
+            '\u{301}',
+            '\u{ad}',
+            '\u{2060}',
+            '\u{fe0f}',
+            '\u{e0041}',
+            '\u{e000}',
+            '\u{ffff}',
+            '\u{3000}',
+        ] {
+            let text = shown(invisible);
+            assert!(
+                text.starts_with("U+") && text.ends_with("(invisible)"),
+                "{text}"
+            );
+            assert!(!text.contains(invisible), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_problem_has_a_distinct_reason() {
+        let key = [
+            KeyProblem::Empty,
+            KeyProblem::WrongLength { found: 1 },
+            KeyProblem::LooksBase64 { found: 1 },
+            KeyProblem::NonHex { position: 1 },
+            KeyProblem::ArgumentsSwapped,
+        ]
+        .map(|problem| problem.reason());
+        let ciphertext = [
+            CiphertextProblem::Empty,
+            CiphertextProblem::LooksLikeEnvelope,
+            CiphertextProblem::LooksBase64,
+            CiphertextProblem::NonHex {
+                position: 1,
+                found: 'x',
+            },
+            CiphertextProblem::OddLength { found: 1 },
+            CiphertextProblem::TooShort { found: 1 },
+            CiphertextProblem::NotWholeBlocks {
+                ciphertext_bytes: 1,
+            },
+            CiphertextProblem::TooLong { found: 1 },
+        ]
+        .map(|problem| problem.reason());
+        for reasons in [&key[..], &ciphertext[..]] {
+            let distinct: std::collections::BTreeSet<_> = reasons.iter().collect();
+            assert_eq!(distinct.len(), reasons.len(), "{reasons:?}");
+        }
+        assert_eq!(Error::DecryptFailed.reason(), None);
     }
 }

@@ -5,10 +5,12 @@
 
 use zeroize::Zeroize;
 
-/// Whitespace that JavaScript's `String.prototype.trim` removes: Unicode `White_Space`
-/// plus the byte-order mark. Users paste keys and payloads with newlines around them.
+/// Trims exactly what JavaScript's `String.prototype.trim` removes (ECMAScript's WhiteSpace and
+/// LineTerminator): Unicode `White_Space` without U+0085 (NEL), plus the byte-order mark U+FEFF.
+/// Users paste keys and payloads with newlines around them. `tests/node/errors.test.mjs`
+/// compares this with the host's own `trim` over every code point.
 pub(crate) fn trim(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    text.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}')
 }
 
 /// Decodes hex (either case) into `out`, which must be exactly half as long as `hex`.
@@ -99,6 +101,11 @@ mod tests {
     #[test]
     fn trims_what_javascript_trims() {
         assert_eq!(trim("\u{feff} \t\r\nab\u{a0}\u{2028}"), "ab");
+        assert_eq!(
+            trim("\u{85}ab\u{85}"),
+            "\u{85}ab\u{85}",
+            "JavaScript keeps NEL"
+        );
     }
 
     #[test]

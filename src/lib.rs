@@ -13,18 +13,39 @@
 //!
 //! # Example
 //! ```
-//! use allpass_crypto::{decrypt_data, Key};
+//! use allpass_crypto::{decrypt_data, Cipher};
 //!
-//! let key_hex = Key::generate_hex()?;           // or the key from the Integration page
-//! let key = Key::from_hex(&key_hex)?;            // parse and expand once, reuse
-//! let data = key.encrypt(br#"{"status":"completed"}"#)?;
+//! let key_hex = Cipher::generate_hex()?;          // or the key from the Integration page
+//! let cipher = Cipher::from_hex(&key_hex)?;        // parse and expand once, reuse
+//! let data = cipher.encrypt(br#"{"status":"completed"}"#)?;
 //! assert_eq!(decrypt_data(&data, &key_hex)?, r#"{"status":"completed"}"#);
 //! # Ok::<(), allpass_crypto::Error>(())
 //! ```
 //!
-//! Compiled to WebAssembly (`wasm32`), the `wasm` module exposes the same operations to
-//! JavaScript as `decryptData`, `encryptData`, `AllpassCipher`, `parseWebhook`,
-//! `createWebhook` and `generateKey` (the npm package `allpass-crypto`).
+//! # One vocabulary for Rust and JavaScript
+//! The npm package `allpass-crypto` is this crate compiled to WebAssembly (its bindings live in
+//! the repository's unpublished `wasm/` crate; this crate knows nothing of JavaScript). Where the
+//! two APIs do the same thing they use the same words:
+//!
+//! | Rust | JavaScript | does |
+//! | --- | --- | --- |
+//! | [`decrypt_data`] | `decryptData` | the vendor's function: ciphertext first, key second |
+//! | [`encrypt_text`] | `encryptData` (after `JSON.stringify`) | the vendor's function, on JSON text |
+//! | [`Cipher`] | `AllpassCipher` | a key parsed and expanded once |
+//! | [`Cipher::decrypt`], [`Cipher::encrypt`] | `.decrypt`, `.encryptText` | one payload |
+//! | [`Cipher::parse_webhook`] | `parseWebhook` | raw body → checked envelope → decrypted JSON |
+//! | [`Cipher::create_webhook`] | `createWebhook` | the envelope the vendor would send |
+//! | [`Cipher::generate_hex`] | `generateKey` | a new random key |
+//! | [`Envelope`] / [`Webhook`] | `WebhookEnvelope` / `Webhook` | encrypted / decrypted body |
+//! | [`Error::code`], [`Error::reason`] | `error.code`, `error.reason` | stable, for branching |
+//!
+//! # Features
+//! - `json` (default): [`Envelope::from_json`], [`Envelope::to_json`], [`Cipher::parse_webhook`]
+//!   with serde_json; implies `serde`.
+//! - `serde`: `Serialize` / `Deserialize` for [`Envelope`].
+//! - `getrandom` (default): random IVs and keys. Without it, use [`Cipher::encrypt_with_iv`]
+//!   with an IV from your own secure source. On `wasm32-unknown-unknown` getrandom needs a
+//!   backend chosen by the application (its `wasm_js` feature).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
@@ -46,19 +67,19 @@
     )
 )]
 
+mod aes_cbc;
 mod cipher;
 mod envelope;
 mod error;
 mod framing;
 mod hex;
-mod key;
 mod payload;
 mod text;
-#[cfg(target_arch = "wasm32")]
-pub mod wasm;
 
-pub use envelope::Envelope;
+pub use cipher::{Cipher, KEY_HEX_LEN};
+pub use envelope::{Envelope, Field, Webhook};
 pub use error::{CiphertextProblem, Error, KeyProblem, DECRYPT_FAILED_MESSAGE};
 pub use framing::{BLOCK_LEN, MAX_ENCRYPTED_HEX_LEN};
-pub use key::{Key, KEY_HEX_LEN};
-pub use payload::{decrypt_data, encrypt_text};
+pub use payload::decrypt_data;
+#[cfg(feature = "getrandom")]
+pub use payload::encrypt_text;

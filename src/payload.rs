@@ -1,13 +1,13 @@
 //! The vendor's two operations on one payload: encrypted string in, text out, and back.
 //! Each is framing → cipher → text (or the reverse); this file only strings them together.
 
-use crate::cipher;
+use crate::aes_cbc;
+use crate::cipher::{self, Cipher};
 use crate::error::{Error, KeyProblem};
 use crate::framing::{self, BLOCK_LEN};
-use crate::key::{self, Key};
 use crate::text;
 
-impl Key {
+impl Cipher {
     /// Decrypts `hex(iv) + hex(ciphertext)` to text, as the vendor's `decryptData` does:
     /// bytes that are not UTF-8 become U+FFFD exactly as in Node.
     ///
@@ -23,10 +23,10 @@ impl Key {
     /// Decrypts to the raw plaintext bytes.
     ///
     /// # Errors
-    /// As [`Key::decrypt`].
+    /// As [`Cipher::decrypt`].
     pub fn decrypt_to_bytes(&self, encrypted_text_with_iv: &str) -> Result<Vec<u8>, Error> {
         let framing::Framed { iv, mut ciphertext } = framing::parse(encrypted_text_with_iv)?;
-        cipher::decrypt_in_place(self, &iv, &mut ciphertext)?;
+        aes_cbc::decrypt_in_place(self, &iv, &mut ciphertext)?;
         Ok(ciphertext)
     }
 
@@ -35,6 +35,7 @@ impl Key {
     ///
     /// # Errors
     /// [`Error::RngFailed`] if no secure random IV can be drawn.
+    #[cfg(feature = "getrandom")]
     pub fn encrypt(&self, plaintext: &[u8]) -> Result<String, Error> {
         let mut iv = [0u8; BLOCK_LEN];
         getrandom::fill(&mut iv).map_err(|_| Error::RngFailed)?;
@@ -45,7 +46,7 @@ impl Key {
     /// an IV with the same key reveals which messages share a prefix.
     #[must_use]
     pub fn encrypt_with_iv(&self, plaintext: &[u8], iv: &[u8; BLOCK_LEN]) -> String {
-        framing::format(iv, &cipher::encrypt(self, iv, plaintext))
+        framing::format(iv, &aes_cbc::encrypt(self, iv, plaintext))
     }
 }
 
@@ -54,7 +55,7 @@ impl Key {
 ///
 /// ```
 /// let key = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
-/// let sealed = allpass_crypto::Key::from_hex(key)?.encrypt(br#"{"verified":true}"#)?;
+/// let sealed = allpass_crypto::Cipher::from_hex(key)?.encrypt(br#"{"verified":true}"#)?;
 /// assert_eq!(allpass_crypto::decrypt_data(&sealed, key)?, r#"{"verified":true}"#);
 ///
 /// // The vendor's sample call swaps the arguments; the error says so.
@@ -64,11 +65,11 @@ impl Key {
 /// ```
 ///
 /// # Errors
-/// As [`Key::from_hex`] and [`Key::decrypt`]; [`KeyProblem::ArgumentsSwapped`] when the key
+/// As [`Cipher::from_hex`] and [`Cipher::decrypt`]; [`KeyProblem::ArgumentsSwapped`] when the key
 /// argument is not a key but a well-formed ciphertext, and the ciphertext argument is a key.
 pub fn decrypt_data(encrypted_text_with_iv: &str, key_hex: &str) -> Result<String, Error> {
-    let key = Key::from_hex(key_hex).map_err(|error| {
-        if key::looks_like_key(encrypted_text_with_iv) && framing::looks_like_payload(key_hex) {
+    let key = Cipher::from_hex(key_hex).map_err(|error| {
+        if cipher::looks_like_key(encrypted_text_with_iv) && framing::looks_like_payload(key_hex) {
             Error::InvalidKey(KeyProblem::ArgumentsSwapped)
         } else {
             error
@@ -81,7 +82,8 @@ pub fn decrypt_data(encrypted_text_with_iv: &str, key_hex: &str) -> Result<Strin
 /// vendor's `encryptData` does after its `JSON.stringify`.
 ///
 /// # Errors
-/// As [`Key::from_hex`] and [`Key::encrypt`].
+/// As [`Cipher::from_hex`] and [`Cipher::encrypt`].
+#[cfg(feature = "getrandom")]
 pub fn encrypt_text(plaintext: &str, key_hex: &str) -> Result<String, Error> {
-    Key::from_hex(key_hex)?.encrypt(plaintext.as_bytes())
+    Cipher::from_hex(key_hex)?.encrypt(plaintext.as_bytes())
 }

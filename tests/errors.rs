@@ -2,7 +2,7 @@
 //! all failures after the format checks are one identical error.
 
 use allpass_crypto::{
-    decrypt_data, encrypt_text, CiphertextProblem, Envelope, Error, Key, KeyProblem,
+    decrypt_data, encrypt_text, Cipher, CiphertextProblem, Envelope, Error, KeyProblem,
 };
 
 const KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
@@ -70,8 +70,10 @@ fn invalid_ciphertext() {
         KEY
     ))
     .contains("base64"));
-    let body = Envelope::seal("{}", &Key::from_hex(KEY).expect("key"), "t".into())
-        .expect("seals")
+    let body = Cipher::from_hex(KEY)
+        .expect("key")
+        .create_webhook("{}", "t".into())
+        .expect("creates")
         .to_json();
     assert!(message(decrypt_data(&body, KEY)).contains("parseWebhook"));
 }
@@ -93,7 +95,7 @@ fn surrounding_whitespace_is_ignored_inner_whitespace_is_not() {
 #[test]
 fn every_failure_after_the_format_checks_is_the_same_error() {
     let data = sealed(r#"{"name":"Ada","document":"passport"}"#);
-    let wrong_key = Key::from_hex(&"ab".repeat(32)).expect("key");
+    let wrong_key = Cipher::from_hex(&"ab".repeat(32)).expect("key");
     let mut seen = std::collections::BTreeSet::new();
     // Flip each bit of the last ciphertext block: most break the padding in a different way.
     let bytes: Vec<u8> = (0..data.len())
@@ -149,18 +151,20 @@ fn codes_are_stable() {
         (Error::DecryptFailed, "DECRYPT_FAILED"),
         (Error::InvalidJson("x".into()), "INVALID_JSON"),
         (Error::InvalidEnvelope("x".into()), "INVALID_ENVELOPE"),
-        (Error::InvalidArgument("x".into()), "INVALID_ARGUMENT"),
         (Error::RngFailed, "RNG_FAILED"),
     ];
     for (error, code) in all {
         assert_eq!(error.code(), code);
+        // Only the public format problems carry a reason; DECRYPT_FAILED never does.
+        let format_problem = matches!(error, Error::InvalidKey(_) | Error::InvalidCiphertext(_));
+        assert_eq!(error.reason().is_some(), format_problem, "{error:?}");
         assert!(!error.to_string().is_empty());
     }
 }
 
 #[test]
 fn invalid_utf8_becomes_replacement_characters() {
-    let key = Key::from_hex(KEY).expect("key");
+    let key = Cipher::from_hex(KEY).expect("key");
     let data = key.encrypt(&[b'{', 0xff, 0xc3, b'}']).expect("encrypts");
     assert_eq!(key.decrypt(&data), Ok("{\u{fffd}\u{fffd}}".into()));
 }

@@ -1,9 +1,9 @@
 //! Known-answer tests: Project Wycheproof AES-CBC-PKCS5 (AES-256 group) and NIST SP 800-38A.
 //!
-//! The Wycheproof file is read from `$ALLPASS_VECTORS_DIR`, else `../shared/vectors/`; a
-//! missing file fails the test rather than skipping it.
+//! The Wycheproof file is committed under `tests/data/` with its licence (Apache-2.0,
+//! `tests/data/LICENSE-wycheproof`); a missing file fails the test rather than skipping it.
 
-use allpass_crypto::{CiphertextProblem, Error, Key, DECRYPT_FAILED_MESSAGE};
+use allpass_crypto::{Cipher, CiphertextProblem, Error, DECRYPT_FAILED_MESSAGE};
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -33,17 +33,10 @@ struct Case {
 }
 
 fn wycheproof_aes256_cases() -> Vec<Case> {
-    let dir = std::env::var_os("ALLPASS_VECTORS_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
-        PathBuf::from,
-    );
-    let path = dir.join("wycheproof_aes_cbc_pkcs5_test.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {} (set ALLPASS_VECTORS_DIR): {e}",
-            path.display()
-        )
-    });
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/wycheproof_aes_cbc_pkcs5_test.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let suite: Suite = serde_json::from_str(&text).expect("Wycheproof JSON parses");
     suite
         .groups
@@ -78,7 +71,7 @@ fn wycheproof_valid_cases_decrypt_to_msg_and_encrypt_to_ct() {
         .iter()
         .filter(|c| c.result == "valid")
     {
-        let key = Key::from_hex(&case.key).expect("vector key");
+        let key = Cipher::from_hex(&case.key).expect("vector key");
         let wire = format!("{}{}", case.iv, case.ct);
         assert_eq!(
             key.decrypt_to_bytes(&wire),
@@ -101,7 +94,7 @@ fn wycheproof_invalid_cases_are_refused() {
         .iter()
         .filter(|c| c.result == "invalid")
     {
-        let key = Key::from_hex(&case.key).expect("vector key");
+        let key = Cipher::from_hex(&case.key).expect("vector key");
         let result = key.decrypt_to_bytes(&format!("{}{}", case.iv, case.ct));
         if case.flags.iter().any(|f| f == "NoPadding") {
             // An empty ciphertext is a framing fact, reported before any decryption.
@@ -128,7 +121,7 @@ fn wycheproof_invalid_cases_are_refused() {
 /// the same plaintext is those four blocks followed by one full block of PKCS#7 padding.
 #[test]
 fn nist_sp800_38a_cbc_aes256() {
-    let key = Key::from_hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
+    let key = Cipher::from_hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4")
         .expect("key");
     let iv: [u8; 16] = hex_to_bytes("000102030405060708090a0b0c0d0e0f")
         .try_into()

@@ -1,4 +1,4 @@
-// Bad input: every row of shared/REFERENCE.md's edge-case table, wrong JS types, the messages
+// Bad input: every row of tests/data/node-crypto-edge-cases.md, wrong JS types, the messages
 // that tell users what to fix, the single DECRYPT_FAILED, and webhook envelopes.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { flavours, caught, ERROR_CODES } from './package-under-test.mjs';
 const key = ref.randomKey();
 const payload = { event: 'verification.completed', applicant: { name: 'Zoë', score: 0.97 } };
 const wire = ref.encryptData(payload, key);
-const vectorsDir = process.env.ALLPASS_VECTORS_DIR ?? new URL('../../../shared/vectors/', import.meta.url).pathname;
+const vectorsDir = new URL('../data/', import.meta.url).pathname;
 
 /** Asserts that `fn` throws an AllpassError with `code`, whose message matches `pattern`. */
 function throwsCode(fn, code, pattern) {
@@ -25,7 +25,7 @@ function throwsCode(fn, code, pattern) {
 }
 
 for (const [flavour, lib] of flavours) {
-  describe(`REFERENCE.md edge cases (${flavour})`, () => {
+  describe(`node:crypto edge cases, tests/data/node-crypto-edge-cases.md (${flavour})`, () => {
     it('wrong key or tampered last block: DECRYPT_FAILED where Node says bad decrypt', () => {
       const wrong = ref.randomKey();
       const tampered = wire.slice(0, -2) + (wire.slice(-2) === '00' ? '01' : '00');
@@ -86,6 +86,83 @@ for (const [flavour, lib] of flavours) {
       const quirks = { dropped: undefined, negativeZero: -0, big: 1e21, date: new Date(86_400_000), lone: '\ud83d', list: [undefined, () => 1] };
       assert.equal(ref.decryptData(lib.encryptData(quirks, key), key), JSON.stringify(quirks));
       assert.equal(lib.decryptData(lib.encryptData(quirks, key), key), '{"negativeZero":0,"big":1e+21,"date":"1970-01-02T00:00:00.000Z","lone":"\\ud83d","list":[null,null]}');
+    });
+  });
+
+  describe(`input text as JavaScript sees it (${flavour})`, () => {
+    it('ignores exactly what String.prototype.trim removes', () => {
+      // Every Unicode White_Space character (what Rust's trim knows) is below U+3001, and the
+      // host's trim adds only U+FEFF: every code point up to U+3000, and the rest of the planes'
+      // candidates, cover both sets.
+      const sealed = ref.encryptData(payload, key);
+      const expected = JSON.stringify(payload);
+      const codes = [...Array(0x3001).keys(), 0xfeff, 0xfffe, 0xffff, 0x1f600, 0xe0020, 0x10ffff];
+      let trimmed = 0;
+      for (const code of codes) {
+        if (code >= 0xd800 && code <= 0xdfff) continue;
+        const c = String.fromCodePoint(code);
+        const hostTrims = `${c}x${c}`.trim() === 'x';
+        const outcome = ref.outcome(() => lib.decryptData(`${c}${sealed}${c}`, `${c}${key}${c}`));
+        assert.equal(outcome.value === expected, hostTrims, `U+${code.toString(16).padStart(4, '0')}: the host's trim removes it: ${hostTrims}`);
+        if (hostTrims) trimmed++;
+      }
+      assert.equal(trimmed, 25, 'ECMAScript WhiteSpace and LineTerminator code points');
+    });
+
+    it('names invisible characters by code point instead of quoting nothing', () => {
+      const at = 64;
+      for (const [c, shown] of [['\u200b', /U\+200B \(invisible\)/], ['\ufeff', /U\+FEFF \(invisible\)/], ['\u00a0', /U\+00A0 \(invisible\)/], ['\u0301', /U\+0301 \(invisible\)/], ['\u0085', /U\+0085 \(invisible\)/], ['é', /'é' \(U\+00E9\)/], ['\t', /'\\t'/]]) {
+        const input = wire.slice(0, at) + c + wire.slice(at + 1);
+        const error = throwsCode(() => lib.decryptData(input, key), 'INVALID_CIPHERTEXT', shown);
+        assert.match(error.message, new RegExp(`at position ${at}`));
+        assert.equal(error.reason, 'NON_HEX');
+        assert.ok(!/''/.test(error.message), error.message);
+      }
+    });
+  });
+
+  describe(`error reasons and the input limit (${flavour})`, () => {
+    it('format errors carry a stable reason; DECRYPT_FAILED never does', () => {
+      const reasons = [
+        [() => lib.decryptData(key, wire), 'INVALID_KEY', 'ARGUMENTS_SWAPPED'],
+        [() => lib.decryptData(wire, Buffer.from(key, 'hex').toString('base64')), 'INVALID_KEY', 'BASE64'],
+        [() => lib.decryptData(wire, key.slice(2)), 'INVALID_KEY', 'WRONG_LENGTH'],
+        [() => lib.decryptData(wire, ''), 'INVALID_KEY', 'EMPTY'],
+        [() => lib.decryptData(wire + '0', key), 'INVALID_CIPHERTEXT', 'ODD_LENGTH'],
+        [() => lib.decryptData(wire.slice(0, 32), key), 'INVALID_CIPHERTEXT', 'TOO_SHORT'],
+        [() => lib.decryptData(wire + '00', key), 'INVALID_CIPHERTEXT', 'NOT_WHOLE_BLOCKS'],
+        [() => lib.decryptData(Buffer.from(wire, 'hex').toString('base64'), key), 'INVALID_CIPHERTEXT', 'BASE64'],
+        [() => lib.decryptData(JSON.stringify(lib.createWebhook(payload, key)), key), 'INVALID_CIPHERTEXT', 'WHOLE_BODY'],
+        [() => lib.decryptData(42, key), 'INVALID_ARGUMENT', 'WRONG_TYPE'],
+        [() => lib.encryptData(undefined, key), 'INVALID_ARGUMENT', 'NOT_SERIALIZABLE'],
+        [() => lib.parseWebhook(undefined, key), 'INVALID_ARGUMENT', 'NO_BODY'],
+      ];
+      for (const [fn, code, reason] of reasons) assert.equal(throwsCode(fn, code).reason, reason);
+      const failed = throwsCode(() => lib.decryptData(wire, ref.randomKey()), 'DECRYPT_FAILED');
+      assert.equal('reason' in failed, false);
+    });
+
+    it('parseWebhook(undefined) says no body reached it and how to fix that per framework', () => {
+      const error = throwsCode(() => lib.parseWebhook(undefined, key), 'INVALID_ARGUMENT', /no request body/);
+      for (const framework of [/Express/, /Fastify/, /Next\.js/]) assert.match(error.message, framework);
+    });
+
+    it('inputs over maxInputLength are refused before they are copied; the limit is configurable', () => {
+      const { maxInputLength } = lib.configure();
+      assert.equal(maxInputLength, 16 * 1024 * 1024);
+      const big = ref.encryptData({ text: 'x'.repeat(300_000) }, key);
+      try {
+        assert.deepEqual(lib.configure({ maxInputLength: 100_000 }), { maxInputLength: 100_000 });
+        const error = throwsCode(() => lib.decryptData(big, key), 'INVALID_ARGUMENT', /over the limit of 100000.*configure/);
+        assert.equal(error.reason, 'TOO_LONG');
+        throwsCode(() => lib.encryptData({ text: 'x'.repeat(60_000) }, key), 'INVALID_ARGUMENT', /over the limit/);
+        for (const bad of [0, -1, 1.5, '10', 2 ** 40, NaN]) throwsCode(() => lib.configure({ maxInputLength: bad }), 'INVALID_ARGUMENT', /maxInputLength/);
+        assert.equal(lib.configure().maxInputLength, 100_000, 'a refused setting changes nothing');
+        lib.configure({ maxInputLength: 1_000_000 });
+        assert.equal(lib.decryptData(big, key), ref.decryptData(big, key));
+      } finally {
+        lib.configure({ maxInputLength });
+      }
     });
   });
 

@@ -90,18 +90,35 @@ describe('wasm linear memory', () => {
     assert.ok(bytes() <= afterOne + 2 * MiB, `grew from ${mib(afterOne)} to ${mib(bytes())}: finalizers did not run`);
   });
 
-  it('a 64 MB payload decrypts and encrypts, and the memory is reused afterwards', () => {
-    const payload = { blob: 'x'.repeat(64 * MiB) };
-    const big = ref.encryptData(payload, key);
-    const json = JSON.stringify(payload);
-    assert.equal(lib.decryptData(big, key), json);
-    assert.equal(ref.decryptData(lib.encryptData(payload, key), key), json);
-    const peak = bytes();
-    assert.equal(lib.decryptData(big, key), json);
-    assert.equal(ref.decryptData(lib.encryptData(payload, key), key), json);
-    for (let i = 0; i < 10_000; i++) lib.decryptData(wire, key);
-    console.log(`# 64 MB payload: peak ${mib(peak)}, after a second round and 10,000 small calls ${mib(bytes())}`);
-    assert.equal(bytes(), peak, 'a second 64 MB round reuses the freed memory instead of growing');
+  it('an input over the default limit is refused without growing memory', () => {
+    const before = bytes();
+    const { maxInputLength } = lib.configure();
+    const over = 'a'.repeat(maxInputLength + 1024 * 1024); // over the body limit too (the limit + room for the envelope)
+    for (const call of [() => lib.decryptData(over, key), () => lib.parseWebhook(over, key), () => lib.encryptData(over, key)]) {
+      assert.throws(call, { code: 'INVALID_ARGUMENT', reason: 'TOO_LONG' });
+    }
+    assert.equal(bytes(), before, 'nothing was copied into wasm memory');
+  });
+
+  it('a 64 MB payload (limit raised) decrypts and encrypts, and the memory is reused afterwards', () => {
+    const { maxInputLength } = lib.configure();
+    lib.configure({ maxInputLength: 256 * MiB });
+    try {
+      const before = bytes();
+      const payload = { blob: 'x'.repeat(64 * MiB) };
+      const big = ref.encryptData(payload, key);
+      const json = JSON.stringify(payload);
+      assert.equal(lib.decryptData(big, key), json);
+      assert.equal(ref.decryptData(lib.encryptData(payload, key), key), json);
+      const peak = bytes();
+      assert.equal(lib.decryptData(big, key), json);
+      assert.equal(ref.decryptData(lib.encryptData(payload, key), key), json);
+      for (let i = 0; i < 10_000; i++) lib.decryptData(wire, key);
+      console.log(`# 64 MB payload (${mib(big.length)} of hex): memory ${mib(before)} before, peak ${mib(peak)}, after a second round and 10,000 small calls ${mib(bytes())}`);
+      assert.equal(bytes(), peak, 'a second 64 MB round reuses the freed memory instead of growing');
+    } finally {
+      lib.configure({ maxInputLength });
+    }
   });
 });
 

@@ -2,9 +2,12 @@
 // consumer project, runs the same conformance smoke in each, checks every answer against
 // node:crypto, and prints one PASS/FAIL line per runtime. A runtime that cannot run is a FAIL.
 //
-// Usage: node tests/runtimes/run.mjs <allpass-crypto-X.tgz>
+// Writes the README's "Works in" table from what this run measured (between its markers), so
+// the table cannot drift from the run.
+//
+// Usage: node tests/runtimes/run.mjs <allpass-crypto-X.tgz> [node binary …]
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +20,7 @@ import { staticFile } from '../../www/server.mjs';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = (name) => join(here, 'node_modules/.bin', name);
 const tarball = resolve(process.argv[2] ?? '');
+const nodes = process.argv.length > 3 ? process.argv.slice(3) : [process.execPath];
 const work = resolve(here, '../../target/runtimes');
 
 // A fresh consumer project with the tarball installed, as a user would have it.
@@ -39,7 +43,7 @@ function check(result) {
   assert.deepEqual(result.webhook, payload, 'parseWebhook(createWebhook(x))');
   assert.equal(result.cipherDecrypted, JSON.stringify(payload), 'AllpassCipher');
   assert.equal(result.badKey, 'Error INVALID_KEY', 'a bad key throws an Error with code INVALID_KEY');
-  for (const name of ['AllpassCipher', 'createWebhook', 'decryptData', 'encryptData', 'generateKey', 'parseWebhook']) {
+  for (const name of ['AllpassCipher', 'configure', 'createWebhook', 'decryptData', 'encryptData', 'generateKey', 'parseWebhook']) {
     assert.ok(result.runtimeKeys.includes(name), `exports ${name}`);
   }
 }
@@ -86,24 +90,27 @@ async function inChromium(root, page) {
 
 const bun = join(here, 'node_modules/@oven/bun-linux-x64/bin/bun');
 const chromiumVersion = () => version('/usr/bin/chromium').replace(/ built on.*/, '');
+// [name, version, smoke test, how a user loads it there (the README's column)]
 const runtimes = [
-  ['Node (require)', () => version(process.execPath), () => lastJson(run(process.execPath, ['smoke-require.cjs']))],
-  ['Node (import)', () => version(process.execPath), () => lastJson(run(process.execPath, ['smoke-import.mjs']))],
-  ['TypeScript (node16, ESM + CJS)', () => version(bin('tsc')), () => (run(bin('tsc'), ['-p', 'tsconfig.node16.json']), null)],
-  ['TypeScript (bundler)', () => version(bin('tsc')), () => (run(bin('tsc'), ['-p', 'tsconfig.bundler.json']), null)],
-  ['Browser, no bundler', chromiumVersion, () => inChromium(work, 'no-bundler.html')],
+  ...nodes.flatMap((node) => [
+    [`Node ${version(node).split('.')[0].slice(1)}, require`, () => version(node), () => lastJson(run(node, ['smoke-require.cjs'])), "`const { decryptData } = require('allpass-crypto')`"],
+    [`Node ${version(node).split('.')[0].slice(1)}, import`, () => version(node), () => lastJson(run(node, ['smoke-import.mjs'])), "`import { decryptData } from 'allpass-crypto'` (the same instance as `require`)"],
+  ]),
+  ['TypeScript, node16 (ESM and CJS)', () => version(bin('tsc')), () => (run(bin('tsc'), ['-p', 'tsconfig.node16.json']), null), '`strict`, `moduleResolution: node16`, `skipLibCheck: false`: the types ship in the package'],
+  ['TypeScript, bundler', () => version(bin('tsc')), () => (run(bin('tsc'), ['-p', 'tsconfig.bundler.json']), null), '`strict`, `moduleResolution: bundler`'],
+  ['Browser, no bundler', chromiumVersion, () => inChromium(work, 'no-bundler.html'), '`<script type="module">`, below'],
   ['esbuild bundle in Chromium', () => `esbuild ${version(bin('esbuild'))}`, () => {
     run(bin('esbuild'), ['esbuild-app.mjs', '--bundle', '--format=esm', '--platform=browser', '--loader:.wasm=file', '--outdir=dist-esbuild']);
     return inChromium(work, 'esbuild.html');
-  }],
+  }, 'bundle run in Chromium; import the `.wasm` URL and pass it to `init`, below'],
   ['Vite bundle in Chromium', () => version(bin('vite')).split(' ')[0], () => {
     run(bin('vite'), ['build', '--logLevel', 'error', '--outDir', '../dist-vite', '--emptyOutDir'], { cwd: join(work, 'vite-app') });
     cpSync(join(work, 'vector.json'), join(work, 'dist-vite/vector.json'));
     return inChromium(join(work, 'dist-vite'), 'index.html');
-  }],
-  ['Bun (import)', () => `bun ${version(bun)}`, () => lastJson(run(bun, ['smoke-import.mjs']))],
-  ['Bun (require)', () => `bun ${version(bun)}`, () => lastJson(run(bun, ['smoke-require.cjs']))],
-  ['Deno', () => version(bin('deno')).replace(/ \(.*/, ''), () => lastJson(run(bin('deno'), ['run', '--allow-read', '--allow-env', 'smoke-import.mjs']))],
+  }, "production build run in Chromium: `import init, { decryptData } from 'allpass-crypto'; await init();`"],
+  ['Bun, import', () => `bun ${version(bun)}`, () => lastJson(run(bun, ['smoke-import.mjs'])), 'as in Node'],
+  ['Bun, require', () => `bun ${version(bun)}`, () => lastJson(run(bun, ['smoke-require.cjs'])), 'as in Node'],
+  ['Deno', () => version(bin('deno')).replace(/ \(.*/, ''), () => lastJson(run(bin('deno'), ['run', '--allow-read', '--allow-env', 'smoke-import.mjs'])), "in a project with `package.json`: `import { decryptData } from 'allpass-crypto'`, `deno run --allow-read`"],
   ['Cloudflare workerd (Miniflare)', () => version(bin('workerd')), async () => {
     run(bin('esbuild'), ['worker.mjs', '--bundle', '--format=esm', '--conditions=workerd,worker,browser', '--external:*.wasm', '--outdir=dist-worker']);
     cpSync(join(work, 'node_modules/allpass-crypto/dist'), join(work, 'dist-worker/dist'), { recursive: true });
@@ -122,26 +129,38 @@ const runtimes = [
     } finally {
       await miniflare.dispose();
     }
-  }],
+  }, "`import { decryptData } from 'allpass-crypto'`: the `workerd` export condition imports the `.wasm` as a compiled module (workerd refuses to compile wasm from bytes); wrangler's bundler picks it"],
 ];
 
 const rows = [];
-for (const [name, describeVersion, smoke] of runtimes) {
+for (const [name, describeVersion, smoke, how] of runtimes) {
   let versionText = '?';
   try {
     versionText = describeVersion();
     const result = await smoke();
     if (result !== null) check(result);
-    rows.push([name, versionText, 'pass']);
+    rows.push([name, versionText, 'pass', how]);
     console.log(`PASS ${name} (${versionText})`);
   } catch (error) {
-    rows.push([name, versionText, 'FAIL']);
+    rows.push([name, versionText, 'FAIL', how]);
     console.log(`FAIL ${name} (${versionText}): ${String(error.stderr || error.message).trim().split('\n').slice(0, 12).join('\n     ')}`);
   }
 }
 await browser?.close();
 
 const failed = rows.filter(([, , state]) => state !== 'pass').length;
-writeFileSync(join(work, 'works-in.md'), ['| runtime | version | result |', '| --- | --- | --- |', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n') + '\n');
+if (!failed) writeWorksIn(rows);
 console.log(`runtimes: ${rows.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
+
+/** Replaces the table between the README's works-in markers with this run's rows. */
+function writeWorksIn(rows) {
+  const readme = resolve(here, '../../README.md');
+  const [begin, end] = ['<!-- works-in:begin (written by tests/runtimes/run.mjs) -->', '<!-- works-in:end -->'];
+  const text = readFileSync(readme, 'utf8');
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  assert.ok(from >= 0 && to > from, 'README.md has the works-in markers');
+  const table = ['| runtime | tested version | how |', '| --- | --- | --- |', ...rows.map(([name, versionText, , how]) => `| ${name} | ${versionText} | ${how} |`)].join('\n');
+  writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${table}\n${text.slice(to)}`);
+}

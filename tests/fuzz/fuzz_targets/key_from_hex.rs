@@ -1,11 +1,11 @@
-//! Any string as a key: a `Key` or a typed `InvalidKey`, never a panic, never key text in the message.
+//! Any string as a key: a `Cipher` or a typed `InvalidKey`, never a panic, never key text in the message.
 #![no_main]
-use allpass_crypto::{Error, Key};
+use allpass_crypto::{Error, Cipher};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {
-    match Key::from_hex(text) {
-        Ok(key) => assert_eq!(format!("{key:?}"), "Key { .. }"),
+    match Cipher::from_hex(text) {
+        Ok(key) => assert_eq!(format!("{key:?}"), "Cipher { .. }"),
         Err(error @ Error::InvalidKey(_)) => {
             // `KeyProblem` carries only lengths and positions, so no message can quote a key.
             // Checked here on keys that are hex, the realistic case; an arbitrary text can of

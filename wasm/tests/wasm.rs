@@ -2,10 +2,11 @@
 //! `WASM_BINDGEN_USE_BROWSER=1`, `wasm-pack test --headless --chrome` over this same file.
 #![cfg(target_arch = "wasm32")]
 
-use allpass_crypto::wasm::{
-    create_webhook, decrypt_data, encrypt_data, generate_key, parse_webhook, AllpassCipher,
+use allpass_crypto::Cipher;
+use allpass_crypto_wasm::{
+    configure, create_webhook, decrypt_data, encrypt_data, generate_key, parse_webhook,
+    AllpassCipher,
 };
-use allpass_crypto::Key;
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -27,20 +28,30 @@ fn stringify(value: &JsValue) -> String {
 /// The thrown value's `code`, checking it is a real `Error` named `AllpassCryptoError`.
 fn code_of<T: core::fmt::Debug>(result: Result<T, JsValue>) -> String {
     let thrown = result.expect_err("expected a thrown error");
+    property(&thrown, "code").expect("code is a string")
+}
+
+/// The thrown value's `reason`, if it has one.
+fn reason_of<T: core::fmt::Debug>(result: Result<T, JsValue>) -> Option<String> {
+    let thrown = result.expect_err("expected a thrown error");
+    property(&thrown, "reason")
+}
+
+/// A string property of a thrown `AllpassCryptoError`.
+fn property(thrown: &JsValue, name: &str) -> Option<String> {
     let error = thrown
         .dyn_ref::<js_sys::Error>()
         .expect("thrown value is an Error");
     assert_eq!(String::from(error.name()), "AllpassCryptoError");
     assert!(!String::from(error.message()).is_empty());
-    Reflect::get(&thrown, &js("code"))
-        .expect("code")
+    Reflect::get(thrown, &js(name))
+        .expect("readable")
         .as_string()
-        .expect("code is a string")
 }
 
 #[wasm_bindgen_test]
 fn decrypts_what_the_core_encrypts_with_a_known_iv() {
-    let wire = Key::from_hex(KEY)
+    let wire = Cipher::from_hex(KEY)
         .expect("key")
         .encrypt_with_iv(br#"{"ok":true}"#, &[9; 16]);
     assert_eq!(
@@ -58,7 +69,7 @@ fn encrypt_data_serialises_like_json_stringify() {
     let data = json(r#"{"b":[1,-0.0,"é😀"],"a":null}"#);
     let wire = String::from(encrypt_data(data.clone(), js(KEY)).expect("encrypts"));
     assert_eq!(
-        Key::from_hex(KEY).expect("key").decrypt(&wire),
+        Cipher::from_hex(KEY).expect("key").decrypt(&wire),
         Ok(stringify(&data))
     );
     let again = String::from(encrypt_data(data, js(KEY)).expect("encrypts"));
@@ -67,7 +78,7 @@ fn encrypt_data_serialises_like_json_stringify() {
 
 #[wasm_bindgen_test]
 fn every_error_code_reaches_javascript() {
-    let wire = Key::from_hex(KEY)
+    let wire = Cipher::from_hex(KEY)
         .expect("key")
         .encrypt_with_iv(b"[1,2,3] and more text here", &[1; 16]);
     assert_eq!(code_of(decrypt_data(js(&wire), js("abc"))), "INVALID_KEY");
@@ -171,5 +182,68 @@ fn cipher_object_reuses_one_key() {
 fn generated_keys_are_64_hex_characters() {
     let key = String::from(generate_key().expect("rng"));
     assert_eq!(key.len(), 64);
-    assert!(Key::from_hex(&key).is_ok());
+    assert!(Cipher::from_hex(&key).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn format_errors_carry_a_reason_and_decryption_failures_do_not() {
+    // Two blocks: a one-block payload is 64 hex characters, a well-formed key itself.
+    let wire = Cipher::from_hex(KEY)
+        .expect("key")
+        .encrypt_with_iv(b"[1, 2, 3, 4, 5, 6, 7, 8]", &[3; 16]);
+    assert_eq!(
+        reason_of(decrypt_data(js(KEY), js(&wire))).as_deref(),
+        Some("ARGUMENTS_SWAPPED")
+    );
+    assert_eq!(
+        reason_of(decrypt_data(js(&wire), js(&KEY[..62]))).as_deref(),
+        Some("WRONG_LENGTH")
+    );
+    assert_eq!(
+        reason_of(decrypt_data(js(&format!("{wire}0")), js(KEY))).as_deref(),
+        Some("ODD_LENGTH")
+    );
+    assert_eq!(
+        reason_of(decrypt_data(js(&wire), js(&"11".repeat(32)))),
+        None,
+        "DECRYPT_FAILED says nothing more"
+    );
+    assert_eq!(
+        reason_of(parse_webhook(JsValue::UNDEFINED, js(KEY))).as_deref(),
+        Some("NO_BODY")
+    );
+    assert_eq!(
+        reason_of(decrypt_data(JsValue::from(5), js(KEY))).as_deref(),
+        Some("WRONG_TYPE")
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_input_limit_is_configurable_and_checked_before_copying() {
+    let setting = |value: &JsValue| {
+        Reflect::get(value, &js("maxInputLength"))
+            .expect("readable")
+            .as_f64()
+    };
+    let default = setting(&configure(JsValue::UNDEFINED).expect("reads")).expect("a number");
+    assert_eq!(default, 16.0 * 1024.0 * 1024.0);
+    let wire = Cipher::from_hex(KEY)
+        .expect("key")
+        .encrypt_with_iv(&[b'7'; 100], &[3; 16]);
+    let small = json(r#"{"maxInputLength":100}"#);
+    assert_eq!(setting(&configure(small).expect("sets")), Some(100.0));
+    assert_eq!(
+        reason_of(decrypt_data(js(&wire), js(KEY))).as_deref(),
+        Some("TOO_LONG")
+    );
+    assert_eq!(
+        code_of(encrypt_data(js(&"x".repeat(60)), js(KEY))),
+        "INVALID_ARGUMENT"
+    );
+    for bad in ["0", "1.5", "\"many\"", "1e12"] {
+        let options = json(&format!(r#"{{"maxInputLength":{bad}}}"#));
+        assert_eq!(code_of(configure(options)), "INVALID_ARGUMENT", "{bad}");
+    }
+    configure(json(&format!(r#"{{"maxInputLength":{default}}}"#))).expect("restores");
+    assert!(decrypt_data(js(&wire), js(KEY)).is_ok());
 }

@@ -1,0 +1,292 @@
+//! The JavaScript API of `allpass-crypto` (the npm package). This crate only converts: JS
+//! values to Rust inputs (`args`), Rust results to JS values, and failures to a JS `Error`
+//! with a stable `code` (`error`). Behaviour lives in the core crate, which knows nothing of
+//! JavaScript.
+//!
+//! Arguments arrive as `JsValue` so that a wrong type becomes our `INVALID_ARGUMENT` error
+//! instead of a wasm-bindgen exception; the TypeScript types still say what is expected.
+#![cfg(target_arch = "wasm32")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+// A panic inside wasm poisons the instance for every later call: the bindings are held to the
+// same panic-freedom lints as the core.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::panic_in_result_fn,
+        clippy::cast_possible_truncation,
+    )
+)]
+
+mod args;
+mod error;
+
+use allpass_crypto::Cipher;
+use js_sys::JsString;
+use wasm_bindgen::prelude::*;
+
+use crate::args::{
+    encrypted_arg, envelope_arg, key_arg, key_text_arg, parse_payload, plaintext_arg, stringify,
+    time_option,
+};
+use crate::error::{run, Failure};
+
+// The reference lib: wasm-bindgen declares `[Symbol.dispose]()` on classes, which needs
+// TypeScript's `esnext.disposable` even in projects that target an older `lib`.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"/// <reference lib="esnext.disposable" />
+/** The stable code on every error this package throws, as `error.code`. */
+export type AllpassErrorCode =
+  | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
+  | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED';
+/**
+ * The specific, public cause of a format error, as `error.reason` (absent on `DECRYPT_FAILED`,
+ * whose cause stays secret, and on `INVALID_JSON` / `INVALID_ENVELOPE`, whose message says it).
+ */
+export type AllpassErrorReason =
+  | 'EMPTY' | 'WRONG_LENGTH' | 'BASE64' | 'NON_HEX' | 'ARGUMENTS_SWAPPED' | 'WHOLE_BODY'
+  | 'ODD_LENGTH' | 'TOO_SHORT' | 'NOT_WHOLE_BLOCKS' | 'TOO_LONG'
+  | 'WRONG_TYPE' | 'NOT_SERIALIZABLE' | 'NO_BODY' | 'UNREADABLE';
+/** What every function of this package throws: an `Error` named `AllpassCryptoError`. */
+export interface AllpassError extends Error {
+  name: 'AllpassCryptoError';
+  code: AllpassErrorCode;
+  reason?: AllpassErrorReason;
+}
+/** The vendor's webhook envelope (its `ResponseEntity`). */
+export interface WebhookEnvelope { status: boolean; statusCode: number; data: string; time: string }
+/** A decrypted webhook: the envelope with `data` replaced by the decrypted payload. */
+export interface Webhook<T = unknown> { status: boolean; statusCode: number; time: string; data: T }
+/** Options of `createWebhook`. */
+export interface CreateWebhookOptions { time?: string | Date }
+/** The package's settings, as `configure` takes and returns them. */
+export interface AllpassSettings {
+  /**
+   * The longest string argument accepted, in characters (default 16 Mi: an 8 MiB payload; at
+   * most 256 Mi). WebAssembly memory never shrinks: one input of N characters leaves the
+   * instance about 2.6 N bytes larger for the life of the process.
+   */
+  maxInputLength: number;
+}
+"#;
+
+/// Decrypts `hex(iv) + hex(ciphertext)` with a 64-hex-character key, exactly as the vendor's
+/// `decryptData(encryptedTextWithIv, key)`. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = decryptData, unchecked_return_type = "string")]
+pub fn decrypt_data(
+    #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+    encrypted_text_with_iv: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+) -> Result<JsString, JsValue> {
+    run(|| {
+        let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
+        Ok(
+            allpass_crypto::decrypt_data(&encrypted, &key_text_arg(&key)?)
+                .map(|text| JsString::from(text.as_str()))?,
+        )
+    })
+}
+
+/// Encrypts `JSON.stringify(data)` under a random IV, exactly as the vendor's
+/// `encryptData(data, key)`; returns `hex(iv) + hex(ciphertext)`. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = encryptData, unchecked_return_type = "string")]
+pub fn encrypt_data(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+) -> Result<JsString, JsValue> {
+    run(|| {
+        Ok(key_arg(&key)?
+            .encrypt(stringify(&data)?.as_bytes())
+            .map(|hex| JsString::from(hex.as_str()))?)
+    })
+}
+
+/// Takes a raw webhook body (the request's text or bytes, or an already-parsed object),
+/// checks it is the vendor's envelope, decrypts `data` and parses it as JSON.
+/// Returns `{ status, statusCode, time, data }`. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = parseWebhook, unchecked_return_type = "Webhook")]
+pub fn parse_webhook(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | WebhookEnvelope")] body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(|| {
+        let key = key_arg(&key)?;
+        let envelope = envelope_arg(&body)?;
+        let data = parse_payload(&key.decrypt(&envelope.data)?)?;
+        Ok(object(&[
+            ("status", envelope.status.into()),
+            ("statusCode", envelope.status_code.into()),
+            ("time", JsValue::from_str(&envelope.time)),
+            ("data", data),
+        ]))
+    })
+}
+
+/// Builds the envelope the vendor would send for `data`: `{ status: true, statusCode: 200,
+/// data: encryptData(data, key), time }`, `time` now unless `options.time` is given.
+/// For tests and the debugging page. Throws an `AllpassError`.
+#[wasm_bindgen(js_name = createWebhook, unchecked_return_type = "WebhookEnvelope")]
+pub fn create_webhook(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CreateWebhookOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(|| {
+        let key = key_arg(&key)?;
+        let payload_json = stringify(&data)?;
+        let time = time_option(&options)?;
+        let envelope = key.create_webhook(&payload_json, time)?;
+        Ok(object(&[
+            ("status", envelope.status.into()),
+            ("statusCode", envelope.status_code.into()),
+            ("data", JsValue::from_str(&envelope.data)),
+            ("time", JsValue::from_str(&envelope.time)),
+        ]))
+    })
+}
+
+/// A new random key: 64 lowercase hex characters from the platform's secure RNG.
+#[wasm_bindgen(js_name = generateKey, unchecked_return_type = "string")]
+pub fn generate_key() -> Result<JsString, JsValue> {
+    run(|| Ok(Cipher::generate_hex().map(|hex| JsString::from(hex.as_str()))?))
+}
+
+/// A key parsed and expanded once, for many payloads. Its key material is wiped on `free()`
+/// (or when the garbage collector reclaims the object).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct AllpassCipher {
+    key: Cipher,
+}
+
+#[wasm_bindgen]
+impl AllpassCipher {
+    /// Parses `key` (64 hex characters). Throws an `AllpassError` with code `INVALID_KEY`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<AllpassCipher, JsValue> {
+        run(|| {
+            Ok(Self {
+                key: key_arg(&key)?,
+            })
+        })
+    }
+
+    /// Decrypts `hex(iv) + hex(ciphertext)` to text, as `decryptData`.
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn decrypt(
+        &self,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+        encrypted_text_with_iv: JsValue,
+    ) -> Result<JsString, JsValue> {
+        run(|| {
+            self.decrypt_text(&encrypted_text_with_iv)
+                .map(|text| JsString::from(text.as_str()))
+        })
+    }
+
+    /// Decrypts and `JSON.parse`s the payload. A plaintext that is not JSON is reported as
+    /// `DECRYPT_FAILED`, like any other failure after the cipher (see README, Security).
+    #[wasm_bindgen(js_name = decryptJson, unchecked_return_type = "unknown")]
+    pub fn decrypt_json(
+        &self,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+        encrypted_text_with_iv: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        run(|| parse_payload(&self.decrypt_text(&encrypted_text_with_iv)?))
+    }
+
+    /// Encrypts `JSON.stringify(data)`, as `encryptData`.
+    #[wasm_bindgen(unchecked_return_type = "string")]
+    pub fn encrypt(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    ) -> Result<JsString, JsValue> {
+        run(|| {
+            Ok(self
+                .key
+                .encrypt(stringify(&data)?.as_bytes())
+                .map(|hex| JsString::from(hex.as_str()))?)
+        })
+    }
+
+    /// Encrypts a string as is (its UTF-8 bytes), without `JSON.stringify`.
+    #[wasm_bindgen(js_name = encryptText, unchecked_return_type = "string")]
+    pub fn encrypt_text(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    ) -> Result<JsString, JsValue> {
+        run(|| {
+            let text = plaintext_arg(&text)?;
+            Ok(self
+                .key
+                .encrypt(text.as_bytes())
+                .map(|hex| JsString::from(hex.as_str()))?)
+        })
+    }
+}
+
+impl AllpassCipher {
+    fn decrypt_text(&self, encrypted_text_with_iv: &JsValue) -> Result<String, Failure> {
+        Ok(self.key.decrypt(&encrypted_arg(encrypted_text_with_iv)?)?)
+    }
+}
+
+/// Reads and changes the package's settings; returns them as they are after the change.
+/// `configure()` only reads them.
+#[wasm_bindgen(unchecked_return_type = "AllpassSettings")]
+pub fn configure(
+    #[wasm_bindgen(unchecked_optional_param_type = "Partial<AllpassSettings>")] settings: JsValue,
+) -> Result<JsValue, JsValue> {
+    run(|| {
+        if !(settings.is_undefined() || settings.is_null()) {
+            let plain = args::plain_data(&settings, "settings")?;
+            let value = js_sys::Reflect::get(&plain, &"maxInputLength".into())
+                .unwrap_or(JsValue::UNDEFINED);
+            if !value.is_undefined() {
+                args::set_max_input_length(input_length(&value)?);
+            }
+        }
+        Ok(object(&[(
+            "maxInputLength",
+            JsValue::from_f64(args::max_input_length() as f64),
+        )]))
+    })
+}
+
+/// `maxInputLength` as a whole number from 1 to the ceiling.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn input_length(value: &JsValue) -> Result<usize, Failure> {
+    let ceiling = args::MAX_INPUT_LENGTH_CEILING;
+    match value.as_f64() {
+        // Whole and in range, so the cast is exact.
+        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= ceiling as f64 => Ok(n as usize),
+        _ => Err(Failure::argument(
+            "WRONG_TYPE",
+            format!(
+                "`maxInputLength` must be a whole number of characters from 1 to {ceiling} \
+                 (the default is {})",
+                args::DEFAULT_MAX_INPUT_LENGTH
+            ),
+        )),
+    }
+}
+
+/// A fresh plain object with these properties, in this order.
+fn object(properties: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in properties {
+        // Defining a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
