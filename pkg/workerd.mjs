@@ -2,8 +2,11 @@
 // time, so the module is imported as an already compiled WebAssembly.Module (wrangler and
 // esbuild keep this import for workerd to resolve) and instantiated synchronously.
 import wasmModule from './dist/web/allpass_crypto_bg.wasm';
-import { initSync } from './dist/web/allpass_crypto.js';
+import * as wasm from './dist/web/allpass_crypto.js';
+import { useApi } from './lib/api.mjs';
 
-initSync({ module: wasmModule });
+wasm.initSync({ module: wasmModule });
+useApi(wasm);
 
 export * from './dist/web/allpass_crypto.js';
+export * from './lib/index.mjs';

@@ -5,6 +5,7 @@
 use crate::cipher::Cipher;
 use crate::error::Error;
 use crate::hex;
+use crate::keyring::Keyring;
 
 /// A webhook body as Allpass sends it (JavaScript's `WebhookEnvelope`). `data` is the encrypted
 /// payload; nothing in the envelope is authenticated, so `status`, `statusCode` and `time` are
@@ -38,6 +39,21 @@ pub struct Webhook {
     pub time: String,
     /// The decrypted payload, JSON text.
     pub data: String,
+    /// Which key of a [`Keyring`] decrypted it (0 for a single [`Cipher`]): when no webhook
+    /// needs an old key any more, it can be retired.
+    pub key_index: usize,
+}
+
+impl Webhook {
+    fn new(envelope: Envelope, data: String, key_index: usize) -> Self {
+        Self {
+            status: envelope.status,
+            status_code: envelope.status_code,
+            time: envelope.time,
+            data,
+            key_index,
+        }
+    }
 }
 
 impl Cipher {
@@ -63,12 +79,8 @@ impl Cipher {
     /// # Errors
     /// As [`Cipher::decrypt`].
     pub fn decrypt_webhook(&self, envelope: &Envelope) -> Result<Webhook, Error> {
-        Ok(Webhook {
-            status: envelope.status,
-            status_code: envelope.status_code,
-            time: envelope.time.clone(),
-            data: self.decrypt(&envelope.data)?,
-        })
+        let data = self.decrypt(&envelope.data)?;
+        Ok(Webhook::new(envelope.clone(), data, 0))
     }
 
     /// Parses a raw webhook body, checks the envelope, decrypts `data` and checks that it is
@@ -90,10 +102,32 @@ impl Cipher {
     #[cfg(feature = "json")]
     pub fn parse_webhook(&self, body: &str) -> Result<Webhook, Error> {
         let webhook = self.decrypt_webhook(&Envelope::from_json(body)?)?;
-        serde_json::from_str::<serde::de::IgnoredAny>(&webhook.data)
-            .map_err(|_| Error::DecryptFailed)?;
+        if !is_json(&webhook.data) {
+            return Err(Error::DecryptFailed);
+        }
         Ok(webhook)
     }
+}
+
+impl Keyring {
+    /// [`Cipher::parse_webhook`] under several keys: the webhook comes from the first key whose
+    /// plaintext is JSON, and says which in [`Webhook::key_index`].
+    ///
+    /// # Errors
+    /// As [`Cipher::parse_webhook`]; when no key fits, the one [`Error::DecryptFailed`].
+    #[cfg(feature = "json")]
+    pub fn parse_webhook(&self, body: &str) -> Result<Webhook, Error> {
+        let envelope = Envelope::from_json(body)?;
+        let (key_index, data) = self.decrypt_accepted(&envelope.data, |text| {
+            is_json(text).then(|| text.to_owned())
+        })?;
+        Ok(Webhook::new(envelope, data, key_index))
+    }
+}
+
+#[cfg(feature = "json")]
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 impl Envelope {
@@ -273,6 +307,48 @@ mod tests {
         assert_eq!(
             cipher().decrypt_webhook(&envelope).map(|w| w.data),
             Ok("not json".into())
+        );
+    }
+
+    #[test]
+    fn a_keyring_opens_webhooks_under_any_of_its_keys_and_says_which() {
+        let old = Cipher::from_bytes(&[1; 32]);
+        let new = Cipher::from_bytes(&[2; 32]);
+        let other = Cipher::from_bytes(&[3; 32]);
+        let keyring =
+            Keyring::new(new.clone(), vec![old.clone()]).unwrap_or_else(|e| panic!("{e}"));
+        for (cipher, index) in [(&new, 0), (&old, 1)] {
+            let body = cipher
+                .create_webhook(r#"{"id":"a"}"#, "t".into())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .to_json();
+            let webhook = keyring
+                .parse_webhook(&body)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                (webhook.key_index, webhook.data.as_str()),
+                (index, r#"{"id":"a"}"#)
+            );
+        }
+        let body = other
+            .create_webhook("{}", "t".into())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_json();
+        assert_eq!(keyring.parse_webhook(&body), Err(Error::DecryptFailed));
+        let none: [&str; 0] = [];
+        assert_eq!(
+            Keyring::from_hex(&none).map(|_| ()),
+            Err((
+                0,
+                Error::InvalidKey(crate::KeyProblem::WrongCount { found: 0 })
+            ))
+        );
+        let sixteen_more = vec![Cipher::from_bytes(&[9; 32]); 16];
+        assert_eq!(
+            Keyring::new(new, sixteen_more).map(|_| ()),
+            Err(Error::InvalidKey(crate::KeyProblem::WrongCount {
+                found: 17
+            }))
         );
     }
 

@@ -54,6 +54,11 @@ pub enum KeyProblem {
     /// The key argument looks like a ciphertext and the ciphertext argument like a key:
     /// the vendor's own sample call passes them in this order.
     ArgumentsSwapped,
+    /// A list of keys (for rotation) that is empty or longer than [`crate::MAX_KEYS`].
+    WrongCount {
+        /// Keys given.
+        found: usize,
+    },
 }
 
 /// What is wrong with an encrypted `hex(iv) + hex(ciphertext)` string.
@@ -134,6 +139,7 @@ impl KeyProblem {
             KeyProblem::LooksBase64 { .. } => "BASE64",
             KeyProblem::NonHex { .. } => "NON_HEX",
             KeyProblem::ArgumentsSwapped => "ARGUMENTS_SWAPPED",
+            KeyProblem::WrongCount { .. } => "KEY_COUNT",
         }
     }
 }
@@ -196,6 +202,11 @@ impl fmt::Display for KeyProblem {
             KeyProblem::ArgumentsSwapped => f.write_str(
                 "these arguments look swapped: the call is decryptData(encryptedTextWithIv, key), \
                  ciphertext first (the vendor's sample call passes them the other way round)",
+            ),
+            KeyProblem::WrongCount { found } => write!(
+                f,
+                "a list of keys must hold 1 to {} keys (the newest first), got {found}",
+                crate::MAX_KEYS
             ),
         }
     }
@@ -358,6 +369,7 @@ mod tests {
             KeyProblem::LooksBase64 { found: 1 },
             KeyProblem::NonHex { position: 1 },
             KeyProblem::ArgumentsSwapped,
+            KeyProblem::WrongCount { found: 0 },
         ]
         .map(|problem| problem.reason());
         let ciphertext = [

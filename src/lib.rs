@@ -36,6 +36,7 @@
 //! | [`Cipher::parse_webhook`] | `parseWebhook` | raw body → checked envelope → decrypted JSON |
 //! | [`Cipher::create_webhook`] | `createWebhook` | the envelope the vendor would send |
 //! | [`Cipher::generate_hex`] | `generateKey` | a new random key |
+//! | [`Keyring`] | a `key` argument that is an array | several keys, for rotation |
 //! | [`Envelope`] / [`Webhook`] | `WebhookEnvelope` / `Webhook` | encrypted / decrypted body |
 //! | [`Error::code`], [`Error::reason`] | `error.code`, `error.reason` | stable, for branching |
 //!
@@ -69,10 +70,12 @@
 
 mod aes_cbc;
 mod cipher;
+pub mod engine;
 mod envelope;
 mod error;
 mod framing;
 mod hex;
+mod keyring;
 mod payload;
 mod text;
 
@@ -80,6 +83,7 @@ pub use cipher::{Cipher, KEY_HEX_LEN};
 pub use envelope::{Envelope, Field, Webhook};
 pub use error::{CiphertextProblem, Error, KeyProblem, DECRYPT_FAILED_MESSAGE};
 pub use framing::{BLOCK_LEN, MAX_ENCRYPTED_HEX_LEN};
+pub use keyring::{Keyring, MAX_KEYS};
 pub use payload::decrypt_data;
 #[cfg(feature = "getrandom")]
 pub use payload::encrypt_text;

@@ -13,7 +13,9 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use allpass_crypto::{Cipher, Envelope, Error, Field, MAX_ENCRYPTED_HEX_LEN};
+use allpass_crypto::{
+    Cipher, Envelope, Error, Field, KeyProblem, Keyring, MAX_ENCRYPTED_HEX_LEN, MAX_KEYS,
+};
 use js_sys::{JsString, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -132,6 +134,41 @@ pub(crate) fn key_text_arg(value: &JsValue) -> Result<Zeroizing<String>, Failure
 
 pub(crate) fn key_arg(value: &JsValue) -> Result<Cipher, Failure> {
     Ok(Cipher::from_hex(&key_text_arg(value)?)?)
+}
+
+/// `key: string | string[]`: one key, or several for rotation (the newest first).
+pub(crate) fn keyring_arg(value: &JsValue) -> Result<Keyring, Failure> {
+    if !value.is_instance_of::<js_sys::Array>() {
+        return Ok(Keyring::from(key_arg(value)?));
+    }
+    // Read only through `Reflect.get` (guarded): the array may be a Proxy whose traps throw.
+    let unreadable =
+        |what: String| Failure::argument("UNREADABLE", format!("`{what}` cannot be read"));
+    let length = js_sys::Reflect::get(value, &"length".into())
+        .ok()
+        .and_then(|length| length.as_f64())
+        .ok_or_else(|| unreadable("key.length".into()))?;
+    // `length` of an array is a whole number below 2^32.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let found = length as usize;
+    if found == 0 || found > MAX_KEYS {
+        return Err(Error::InvalidKey(KeyProblem::WrongCount { found }).into());
+    }
+    let key_at = |index: usize| {
+        let element = js_sys::Reflect::get(value, &JsValue::from_f64(index as f64))
+            .map_err(|_| unreadable(format!("key[{index}]")))?;
+        match key_arg(&element) {
+            Err(Failure::Core(error)) => Err(Failure::InKeyList { index, error }),
+            other => other,
+        }
+    };
+    let first = key_at(0)?;
+    // Sized once: a vector that grows would leave copies of round keys in freed memory.
+    let mut rest = Vec::with_capacity(found.saturating_sub(1));
+    for index in 1..found {
+        rest.push(key_at(index)?);
+    }
+    Ok(Keyring::new(first, rest)?)
 }
 
 pub(crate) fn encrypted_arg(value: &JsValue) -> Result<String, Failure> {

@@ -11,6 +11,8 @@ use wasm_bindgen::JsValue;
 pub(crate) enum Failure {
     /// Anything the core reports.
     Core(Error),
+    /// The core's error about one key of a list (`key[index]`).
+    InKeyList { index: usize, error: Error },
     /// `INVALID_ARGUMENT`, with its reason (`WRONG_TYPE`, `TOO_LONG`, `NOT_SERIALIZABLE`,
     /// `NO_BODY`, `UNREADABLE`) and a message that says what to pass instead.
     InvalidArgument {
@@ -32,14 +34,14 @@ impl Failure {
 
     fn code(&self) -> &'static str {
         match self {
-            Failure::Core(error) => error.code(),
+            Failure::Core(error) | Failure::InKeyList { error, .. } => error.code(),
             Failure::InvalidArgument { .. } => "INVALID_ARGUMENT",
         }
     }
 
     fn reason(&self) -> Option<&'static str> {
         match self {
-            Failure::Core(error) => error.reason(),
+            Failure::Core(error) | Failure::InKeyList { error, .. } => error.reason(),
             Failure::InvalidArgument { reason, .. } => Some(reason),
         }
     }
@@ -47,6 +49,7 @@ impl Failure {
     fn message(&self) -> String {
         match self {
             Failure::Core(error) => error.to_string(),
+            Failure::InKeyList { index, error } => format!("key[{index}]: {error}"),
             Failure::InvalidArgument { message, .. } => message.clone(),
         }
     }

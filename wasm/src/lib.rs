@@ -29,20 +29,24 @@
 mod args;
 mod error;
 
-use allpass_crypto::Cipher;
+use allpass_crypto::{Cipher, Keyring};
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 use crate::args::{
-    encrypted_arg, envelope_arg, key_arg, key_text_arg, parse_payload, plaintext_arg, stringify,
-    time_option,
+    encrypted_arg, envelope_arg, key_arg, key_text_arg, keyring_arg, parse_payload, plaintext_arg,
+    stringify, time_option,
 };
 use crate::error::{run, Failure};
 
 // The reference lib: wasm-bindgen declares `[Symbol.dispose]()` on classes, which needs
 // TypeScript's `esnext.disposable` even in projects that target an older `lib`.
+// Then the JavaScript layer's declarations (pkg/lib/*.mjs: handlers, API client, type guards), so
+// that every build's .d.ts (ESM and CommonJS alike) carries them with the rest. One section: the
+// reference directive only counts at the top of the file.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"/// <reference lib="esnext.disposable" />
+const TYPES: &str = concat!(
+    r#"/// <reference lib="esnext.disposable" />
 /** The stable code on every error this package throws, as `error.code`. */
 export type AllpassErrorCode =
   | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
@@ -63,8 +67,20 @@ export interface AllpassError extends Error {
 }
 /** The vendor's webhook envelope (its `ResponseEntity`). */
 export interface WebhookEnvelope { status: boolean; statusCode: number; data: string; time: string }
+/**
+ * The key: 64 hex characters from the Allpass Integration page, or, while rotating keys, a list
+ * of them with the newest first (decryption tries each; encryption uses the first).
+ */
+export type AllpassKey = string | readonly string[];
 /** A decrypted webhook: the envelope with `data` replaced by the decrypted payload. */
-export interface Webhook<T = unknown> { status: boolean; statusCode: number; time: string; data: T }
+export interface Webhook<T = unknown> {
+  status: boolean;
+  statusCode: number;
+  time: string;
+  data: T;
+  /** Which key of the list decrypted it (0 for a single key): retire a key when no event needs it. */
+  keyIndex: number;
+}
 /** Options of `createWebhook`. */
 export interface CreateWebhookOptions { time?: string | Date }
 /** The package's settings, as `configure` takes and returns them. */
@@ -76,7 +92,9 @@ export interface AllpassSettings {
    */
   maxInputLength: number;
 }
-"#;
+"#,
+    include_str!("../../pkg/lib/types.d.ts")
+);
 
 /// Decrypts `hex(iv) + hex(ciphertext)` with a 64-hex-character key, exactly as the vendor's
 /// `decryptData(encryptedTextWithIv, key)`. Throws an `AllpassError`.
@@ -110,47 +128,27 @@ pub fn encrypt_data(
 }
 
 /// Takes a raw webhook body (the request's text or bytes, or an already-parsed object),
-/// checks it is the vendor's envelope, decrypts `data` and parses it as JSON.
-/// Returns `{ status, statusCode, time, data }`. Throws an `AllpassError`.
+/// checks it is the vendor's envelope, decrypts `data` and parses it as JSON. `key` may be a
+/// list (key rotation): the first key whose plaintext is JSON wins, and `keyIndex` says which.
+/// Returns `{ status, statusCode, time, data, keyIndex }`. Throws an `AllpassError`.
 #[wasm_bindgen(js_name = parseWebhook, unchecked_return_type = "Webhook")]
 pub fn parse_webhook(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | WebhookEnvelope")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AllpassKey")] key: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(|| {
-        let key = key_arg(&key)?;
-        let envelope = envelope_arg(&body)?;
-        let data = parse_payload(&key.decrypt(&envelope.data)?)?;
-        Ok(object(&[
-            ("status", envelope.status.into()),
-            ("statusCode", envelope.status_code.into()),
-            ("time", JsValue::from_str(&envelope.time)),
-            ("data", data),
-        ]))
-    })
+    run(|| open_webhook(&keyring_arg(&key)?, &body))
 }
 
 /// Builds the envelope the vendor would send for `data`: `{ status: true, statusCode: 200,
-/// data: encryptData(data, key), time }`, `time` now unless `options.time` is given.
-/// For tests and the debugging page. Throws an `AllpassError`.
+/// data: encryptData(data, key), time }`, `time` now unless `options.time` is given; with a
+/// list of keys, under the first. For tests and the debugging page. Throws an `AllpassError`.
 #[wasm_bindgen(js_name = createWebhook, unchecked_return_type = "WebhookEnvelope")]
 pub fn create_webhook(
     #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AllpassKey")] key: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "CreateWebhookOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(|| {
-        let key = key_arg(&key)?;
-        let payload_json = stringify(&data)?;
-        let time = time_option(&options)?;
-        let envelope = key.create_webhook(&payload_json, time)?;
-        Ok(object(&[
-            ("status", envelope.status.into()),
-            ("statusCode", envelope.status_code.into()),
-            ("data", JsValue::from_str(&envelope.data)),
-            ("time", JsValue::from_str(&envelope.time)),
-        ]))
-    })
+    run(|| new_webhook(keyring_arg(&key)?.first(), &data, &options))
 }
 
 /// A new random key: 64 lowercase hex characters from the platform's secure RNG.
@@ -159,29 +157,31 @@ pub fn generate_key() -> Result<JsString, JsValue> {
     run(|| Ok(Cipher::generate_hex().map(|hex| JsString::from(hex.as_str()))?))
 }
 
-/// A key parsed and expanded once, for many payloads. Its key material is wiped on `free()`
-/// (or when the garbage collector reclaims the object).
+/// One key, or several for rotation (the newest first), parsed and expanded once, for many
+/// payloads. Its key material is wiped on `free()` (or when the garbage collector reclaims it).
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct AllpassCipher {
-    key: Cipher,
+    keys: Keyring,
 }
 
 #[wasm_bindgen]
 impl AllpassCipher {
-    /// Parses `key` (64 hex characters). Throws an `AllpassError` with code `INVALID_KEY`.
+    /// Parses `key` (64 hex characters, or a list of them). Throws an `AllpassError` with code
+    /// `INVALID_KEY`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AllpassKey")] key: JsValue,
     ) -> Result<AllpassCipher, JsValue> {
         run(|| {
             Ok(Self {
-                key: key_arg(&key)?,
+                keys: keyring_arg(&key)?,
             })
         })
     }
 
-    /// Decrypts `hex(iv) + hex(ciphertext)` to text, as `decryptData`.
+    /// Decrypts `hex(iv) + hex(ciphertext)` to text, as `decryptData`, with the first key:
+    /// text cannot tell a right key from a wrong one, so this does not try the others.
     #[wasm_bindgen(unchecked_return_type = "string")]
     pub fn decrypt(
         &self,
@@ -189,56 +189,104 @@ impl AllpassCipher {
         encrypted_text_with_iv: JsValue,
     ) -> Result<JsString, JsValue> {
         run(|| {
-            self.decrypt_text(&encrypted_text_with_iv)
-                .map(|text| JsString::from(text.as_str()))
+            let text = self
+                .keys
+                .first()
+                .decrypt(&encrypted_arg(&encrypted_text_with_iv)?)?;
+            Ok(JsString::from(text.as_str()))
         })
     }
 
-    /// Decrypts and `JSON.parse`s the payload. A plaintext that is not JSON is reported as
-    /// `DECRYPT_FAILED`, like any other failure after the cipher (see README, Security).
+    /// Decrypts and `JSON.parse`s the payload, under the first key whose plaintext is JSON. A
+    /// plaintext that is not JSON is reported as `DECRYPT_FAILED`, like any other failure after
+    /// the cipher (see README, Security).
     #[wasm_bindgen(js_name = decryptJson, unchecked_return_type = "unknown")]
     pub fn decrypt_json(
         &self,
         #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
         encrypted_text_with_iv: JsValue,
     ) -> Result<JsValue, JsValue> {
-        run(|| parse_payload(&self.decrypt_text(&encrypted_text_with_iv)?))
+        run(|| {
+            let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
+            Ok(decrypt_json(&self.keys, &encrypted)?.1)
+        })
     }
 
-    /// Encrypts `JSON.stringify(data)`, as `encryptData`.
+    /// Encrypts `JSON.stringify(data)` with the first key, as `encryptData`.
     #[wasm_bindgen(unchecked_return_type = "string")]
     pub fn encrypt(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
     ) -> Result<JsString, JsValue> {
         run(|| {
-            Ok(self
-                .key
-                .encrypt(stringify(&data)?.as_bytes())
-                .map(|hex| JsString::from(hex.as_str()))?)
+            let hex = self.keys.first().encrypt(stringify(&data)?.as_bytes())?;
+            Ok(JsString::from(hex.as_str()))
         })
     }
 
-    /// Encrypts a string as is (its UTF-8 bytes), without `JSON.stringify`.
+    /// Encrypts a string as is (its UTF-8 bytes), without `JSON.stringify`, with the first key.
     #[wasm_bindgen(js_name = encryptText, unchecked_return_type = "string")]
     pub fn encrypt_text(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
     ) -> Result<JsString, JsValue> {
         run(|| {
-            let text = plaintext_arg(&text)?;
-            Ok(self
-                .key
-                .encrypt(text.as_bytes())
-                .map(|hex| JsString::from(hex.as_str()))?)
+            let hex = self
+                .keys
+                .first()
+                .encrypt(plaintext_arg(&text)?.as_bytes())?;
+            Ok(JsString::from(hex.as_str()))
         })
+    }
+
+    /// `parseWebhook(body, key)` with the keys parsed once.
+    #[wasm_bindgen(js_name = parseWebhook, unchecked_return_type = "Webhook")]
+    pub fn parse_webhook(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | WebhookEnvelope")]
+        body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        run(|| open_webhook(&self.keys, &body))
+    }
+
+    /// `createWebhook(data, key, options)` with the first key, parsed once.
+    #[wasm_bindgen(js_name = createWebhook, unchecked_return_type = "WebhookEnvelope")]
+    pub fn create_webhook(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CreateWebhookOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        run(|| new_webhook(self.keys.first(), &data, &options))
     }
 }
 
-impl AllpassCipher {
-    fn decrypt_text(&self, encrypted_text_with_iv: &JsValue) -> Result<String, Failure> {
-        Ok(self.key.decrypt(&encrypted_arg(encrypted_text_with_iv)?)?)
-    }
+/// The decrypted JSON value under the first key whose plaintext parses, and that key's index.
+fn decrypt_json(keys: &Keyring, encrypted: &str) -> Result<(usize, JsValue), Failure> {
+    Ok(keys.decrypt_accepted(encrypted, |text| parse_payload(text).ok())?)
+}
+
+fn open_webhook(keys: &Keyring, body: &JsValue) -> Result<JsValue, Failure> {
+    let envelope = envelope_arg(body)?;
+    let (key_index, data) = decrypt_json(keys, &envelope.data)?;
+    Ok(object(&[
+        ("status", envelope.status.into()),
+        ("statusCode", envelope.status_code.into()),
+        ("time", JsValue::from_str(&envelope.time)),
+        ("data", data),
+        ("keyIndex", JsValue::from_f64(key_index as f64)),
+    ]))
+}
+
+fn new_webhook(cipher: &Cipher, data: &JsValue, options: &JsValue) -> Result<JsValue, Failure> {
+    let payload_json = stringify(data)?;
+    let time = time_option(options)?;
+    let envelope = cipher.create_webhook(&payload_json, time)?;
+    Ok(object(&[
+        ("status", envelope.status.into()),
+        ("statusCode", envelope.status_code.into()),
+        ("data", JsValue::from_str(&envelope.data)),
+        ("time", JsValue::from_str(&envelope.time)),
+    ]))
 }
 
 /// Reads and changes the package's settings; returns them as they are after the change.

@@ -247,3 +247,37 @@ fn the_input_limit_is_configurable_and_checked_before_copying() {
     configure(json(&format!(r#"{{"maxInputLength":{default}}}"#))).expect("restores");
     assert!(decrypt_data(js(&wire), js(KEY)).is_ok());
 }
+
+#[wasm_bindgen_test]
+fn a_list_of_keys_opens_under_any_and_encrypts_under_the_first() {
+    const OLD: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    let keys = json(&format!(r#"["{KEY}","{OLD}"]"#));
+    let sealed = Cipher::from_hex(OLD)
+        .expect("key")
+        .create_webhook(r#"{"id":"a"}"#, "t".into())
+        .expect("creates");
+    let body = format!(
+        r#"{{"status":true,"statusCode":200,"data":"{}","time":"t"}}"#,
+        sealed.data
+    );
+    let opened = parse_webhook(js(&body), keys.clone()).expect("opens");
+    assert_eq!(
+        Reflect::get(&opened, &js("keyIndex"))
+            .expect("index")
+            .as_f64(),
+        Some(1.0)
+    );
+    let cipher = AllpassCipher::new(keys).expect("keys");
+    let envelope = cipher
+        .create_webhook(json("[1]"), JsValue::UNDEFINED)
+        .expect("creates");
+    let data = Reflect::get(&envelope, &js("data"))
+        .expect("data")
+        .as_string()
+        .expect("string");
+    assert_eq!(
+        Cipher::from_hex(KEY).expect("key").decrypt(&data),
+        Ok("[1]".into())
+    );
+    assert_eq!(code_of(AllpassCipher::new(json("[]"))), "INVALID_KEY");
+}

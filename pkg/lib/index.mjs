@@ -1,0 +1,3 @@
+// The JavaScript layer of the package, on top of the WebAssembly core: everything here calls
+// the core through ./api.mjs. Its types are in ./types.d.ts (compiled into every build's .d.ts).
+export { isAllpassError } from './errors.mjs';

@@ -1,0 +1,1 @@
+export * from './dist/node/allpass_crypto.js';

@@ -1,0 +1,235 @@
+//! `V128`: the few 128-bit vector operations the vector-permute AES engine needs.
+//!
+//! Two backends with identical semantics, chosen at compile time:
+//!
+//! * `wasm32` with `simd128` enabled: WebAssembly SIMD through `core::arch::wasm32` (safe
+//!   functions; loads and stores are written lane by lane and compile to `v128.load` /
+//!   `v128.store`).
+//! * Everywhere else: a portable `[u8; 16]`, so native `cargo test` runs the very same
+//!   algorithm. Its [`V128::swizzle`] is constant-time but slow (it reads all 16 table bytes
+//!   for every output byte and selects with masks): it exists for testing, yet it never indexes
+//!   memory with secret data, so a native user who ends up on it is still safe, only slow.
+//!
+//! `swizzle` has the semantics of `i8x16.swizzle`: output byte `n` is `table[indices[n]]`,
+//! or 0 when `indices[n] >= 16`. The engine relies on the "0 when out of range" rule.
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::{
+        u32x4_shr, u8x16, u8x16_extract_lane as lane, u8x16_splat, u8x16_swizzle, v128, v128_and,
+        v128_xor,
+    };
+
+    /// A 128-bit vector of 16 bytes.
+    #[derive(Clone, Copy)]
+    pub(crate) struct V128(v128);
+
+    impl V128 {
+        /// The vector holding `b` (usable in constants).
+        #[inline(always)]
+        pub(crate) const fn from_bytes(b: [u8; 16]) -> Self {
+            let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = b;
+            Self(u8x16(
+                b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
+            ))
+        }
+
+        /// Every byte equal to `b`.
+        #[inline(always)]
+        pub(crate) fn splat(b: u8) -> Self {
+            Self(u8x16_splat(b))
+        }
+
+        /// Loads 16 bytes.
+        #[inline(always)]
+        pub(crate) fn load(b: &[u8; 16]) -> Self {
+            Self::from_bytes(*b)
+        }
+
+        /// Stores the 16 bytes into `out`.
+        #[inline(always)]
+        pub(crate) fn store(self, out: &mut [u8; 16]) {
+            let v = self.0;
+            *out = [
+                lane::<0>(v),
+                lane::<1>(v),
+                lane::<2>(v),
+                lane::<3>(v),
+                lane::<4>(v),
+                lane::<5>(v),
+                lane::<6>(v),
+                lane::<7>(v),
+                lane::<8>(v),
+                lane::<9>(v),
+                lane::<10>(v),
+                lane::<11>(v),
+                lane::<12>(v),
+                lane::<13>(v),
+                lane::<14>(v),
+                lane::<15>(v),
+            ];
+        }
+
+        /// Bitwise exclusive or.
+        #[inline(always)]
+        pub(crate) fn xor(self, other: Self) -> Self {
+            Self(v128_xor(self.0, other.0))
+        }
+
+        /// Each byte split into its low and high nibble, each in `0..16`.
+        #[inline(always)]
+        pub(crate) fn nibbles(self) -> (Self, Self) {
+            let mask = u8x16_splat(0x0f);
+            // A 32-bit lane shift moves bits across byte borders; the mask removes them.
+            // (Cheaper than `i8x16.shr_u`, which engines emulate on x86.)
+            (
+                Self(v128_and(self.0, mask)),
+                Self(v128_and(u32x4_shr(self.0, 4), mask)),
+            )
+        }
+
+        /// `i8x16.swizzle`: byte `n` of the result is `self[indices[n]]`, or 0 if
+        /// `indices[n] >= 16`.
+        #[inline(always)]
+        pub(crate) fn swizzle(self, indices: Self) -> Self {
+            Self(u8x16_swizzle(self.0, indices.0))
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    /// A 128-bit vector of 16 bytes.
+    #[derive(Clone, Copy)]
+    pub(crate) struct V128([u8; 16]);
+
+    /// The 16 bytes as two little-endian words.
+    #[inline(always)]
+    fn words(b: [u8; 16]) -> [u64; 2] {
+        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = b;
+        [
+            u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
+            u64::from_le_bytes([b8, b9, b10, b11, b12, b13, b14, b15]),
+        ]
+    }
+
+    /// Each byte of the result is 0xff where the byte of `x` is 0, else 0 (exact, no branch:
+    /// adding 0x7f to the low 7 bits sets bit 7 exactly when they are not all 0).
+    #[inline(always)]
+    fn zero_bytes(x: u64) -> u64 {
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let nonzero = (((x & LOW7).wrapping_add(LOW7)) | x) & HIGH;
+        ((nonzero ^ HIGH) >> 7).wrapping_mul(0xff)
+    }
+
+    impl V128 {
+        /// The vector holding `b` (usable in constants).
+        #[inline(always)]
+        pub(crate) const fn from_bytes(b: [u8; 16]) -> Self {
+            Self(b)
+        }
+
+        /// Every byte equal to `b`.
+        #[inline(always)]
+        pub(crate) fn splat(b: u8) -> Self {
+            Self([b; 16])
+        }
+
+        /// Loads 16 bytes.
+        #[inline(always)]
+        pub(crate) fn load(b: &[u8; 16]) -> Self {
+            Self(*b)
+        }
+
+        /// Stores the 16 bytes into `out`.
+        #[inline(always)]
+        pub(crate) fn store(self, out: &mut [u8; 16]) {
+            *out = self.0;
+        }
+
+        /// Bitwise exclusive or.
+        #[inline(always)]
+        pub(crate) fn xor(self, other: Self) -> Self {
+            let mut out = self.0;
+            for (o, &b) in out.iter_mut().zip(other.0.iter()) {
+                *o ^= b;
+            }
+            Self(out)
+        }
+
+        /// Each byte split into its low and high nibble, each in `0..16`.
+        #[inline(always)]
+        pub(crate) fn nibbles(self) -> (Self, Self) {
+            (Self(self.0.map(|b| b & 0x0f)), Self(self.0.map(|b| b >> 4)))
+        }
+
+        /// `i8x16.swizzle`: byte `n` of the result is `self[indices[n]]`, or 0 if
+        /// `indices[n] >= 16`. Constant-time: every table byte is read for every output byte
+        /// and the wanted one is kept with a mask (eight bytes at a time in a `u64`); no branch
+        /// and no address depends on `indices`.
+        #[inline(always)]
+        pub(crate) fn swizzle(self, indices: Self) -> Self {
+            const POSITIONS: [u64; 2] = [0x0706_0504_0302_0100, 0x0f0e_0d0c_0b0a_0908];
+            let table = words(self.0);
+            Self(indices.0.map(|index| {
+                // `index` in every byte; a byte of `picked` survives where it equals the position.
+                let spread = u64::from(index).wrapping_mul(0x0101_0101_0101_0101);
+                let picked = table
+                    .iter()
+                    .zip(POSITIONS.iter())
+                    .fold(0, |acc, (&t, &p)| acc | (t & zero_bytes(spread ^ p)));
+                // At most one byte is nonzero: fold them into the lowest.
+                let folded = picked | picked >> 32;
+                let folded = folded | folded >> 16;
+                let [byte, ..] = (folded | folded >> 8).to_le_bytes();
+                byte
+            }))
+        }
+    }
+}
+
+pub(crate) use imp::V128;
+
+impl core::ops::BitXor for V128 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitxor(self, other: Self) -> Self {
+        self.xor(other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::V128;
+
+    fn bytes(v: V128) -> [u8; 16] {
+        let mut out = [0; 16];
+        v.store(&mut out);
+        out
+    }
+
+    #[test]
+    fn swizzle_matches_the_wasm_definition_for_every_index() {
+        let table: [u8; 16] = core::array::from_fn(|n| (n as u8).wrapping_mul(37) ^ 0xa5);
+        for start in 0..=255u8 {
+            let indices: [u8; 16] = core::array::from_fn(|n| start.wrapping_add(n as u8 * 17));
+            let got = bytes(V128::from_bytes(table).swizzle(V128::from_bytes(indices)));
+            let want = indices.map(|i| table.get(usize::from(i)).copied().unwrap_or(0));
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn nibbles_and_xor() {
+        let v: [u8; 16] = core::array::from_fn(|n| (n as u8).wrapping_mul(29).wrapping_add(200));
+        let (lo, hi) = V128::from_bytes(v).nibbles();
+        assert_eq!(bytes(lo), v.map(|b| b & 15));
+        assert_eq!(bytes(hi), v.map(|b| b >> 4));
+        let w = V128::splat(0x3c);
+        assert_eq!(bytes(V128::from_bytes(v) ^ w), v.map(|b| b ^ 0x3c));
+        let mut stored = [0; 16];
+        V128::load(&v).store(&mut stored);
+        assert_eq!(stored, v);
+    }
+}

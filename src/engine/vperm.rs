@@ -1,0 +1,1013 @@
+//! Vector-permute AES-256: a constant-time AES built from byte shuffles, for WebAssembly SIMD.
+//!
+//! # Algorithm
+//!
+//! M. Hamburg, "Accelerating AES with Vector Permute Instructions", CHES 2009 (LNCS 5747).
+//! Every AES step is written with XOR, AND, and 16-entry table lookups done by a byte shuffle
+//! (`i8x16.swizzle`): each of the 16 state bytes is looked up at once, one nibble at a time.
+//!
+//! * **Field.** GF(2^8) is taken as the tower GF(2^4)\[s\]/(s² + c·s + c): the byte `k << 4 | i`
+//!   stands for `k + i·s` (nibbles are GF(2^4) elements, polynomial x⁴ + x + 1). This is a
+//!   field isomorphic to AES's; the isomorphism and every other map the engine needs are
+//!   GF(2)-linear, and a linear map of a byte is two nibble lookups: `L(x) = L(lo) ^ L(hi << 4)`.
+//! * **Inversion**, the nonlinear core of SubBytes, in five lookups of `1/·` and `c/·`, with
+//!   `j = i ^ k`:
+//!   `io = 1/(1/i + c/k) + j`, `jo = 1/(1/j + c/k) + i`, and then `x⁻¹ = e₁/io + e₂/jo` with
+//!   `e₁ = 1 + (ζ + ζ²)·s`, `e₂ = ζ²·s`, `ζ = 1/c`. (Derivation: `x⁻¹ = x̄/N` with the norm
+//!   `N = k² + c·i·k + c·i²`, and one checks `1/io = (k + c·i)/N`, `1/jo = (k + c·j)/N`.)
+//!   `1/0` is the out-of-range index `0x80` ("infinity"): XORed with a nibble it stays out of
+//!   range and the next lookup yields 0, which is the right value in every case where a
+//!   denominator vanishes (`x = 0` included); the tests check all 256 inputs.
+//! * **Output.** Since `x⁻¹` is a sum of a function of `io` and a function of `jo`, two final
+//!   lookups give any linear image of it directly: the S-box output (its affine map included;
+//!   the constant 0x63 is folded into the round keys), twice it for MixColumns, or the four
+//!   InvMixColumns multiples for decryption, each already in the basis the next round reads.
+//! * **MixColumns.** With `A` the S-box output and `R` the rotation of each column by one row,
+//!   `MC(A) = 2A + 3R(A) + R²(A) + R³(A)`, computed as `P = 2A + R(A)`, `P + R(P) + R⁻¹(A)`.
+//!   InvMixColumns by Horner's rule: `14A + R(11A + R(13A + R(9A)))`.
+//! * **ShiftRows** is never executed: after round `r` the state is kept permuted by `SR⁻ʳ`, so
+//!   the column rotations `R` are conjugated by `SRʳ` (four variants, `SR⁴ = 1`), the round
+//!   keys are stored permuted, and the last round applies the pending permutation with one
+//!   shuffle.
+//! * **Decryption** is FIPS-197's equivalent inverse cipher; its state is held in a basis that
+//!   includes the inverse affine map, so the inversion reads it directly.
+//!
+//! A middle encryption round is 12 shuffles and 11 XORs (plus 3 ops to split nibbles), a
+//! decryption round 16 shuffles. The key schedule is AES-256's, with SubWord done by the same
+//! vector S-box on all 16 bytes of a vector.
+//!
+//! # Why this is constant-time
+//!
+//! The only operations are lane-wise XOR/AND/shift and byte shuffles. Every shuffle either
+//! looks data up in a *constant* table (the data is the *index* operand) or moves data by a
+//! *constant* permutation; no branch and no memory address depends on the key or the data.
+//! This relies on one assumption about the WebAssembly engine: that `i8x16.swizzle` executes
+//! in time independent of its index operand, as it does in every engine that lowers it to
+//! x86 `pshufb` or ARM `tbl` (V8, SpiderMonkey, JavaScriptCore, Wasmtime). On other targets
+//! the portable backend in `v128.rs` emulates the shuffle with masks, without table indexing.
+//!
+//! # Constants
+//!
+//! Every table below is derived at compile time by small `const fn`s from GF(2^8) and GF(2^4)
+//! arithmetic, the AES affine map and the chosen tower basis: there are no magic numbers.
+//!
+//! Round keys are wiped on drop. Copies that transiently live in registers or on the stack
+//! during a call are not (as in other Rust AES implementations).
+
+use core::fmt;
+
+use aes::cipher::{
+    consts::{U16, U32, U4},
+    AlgorithmName, Block, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt,
+    BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, InOut, Key,
+    KeyInit, KeySizeUser, ParBlocks, ParBlocksSizeUser,
+};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::v128::V128;
+
+// ---------------------------------------------------------------------------------------------
+// The mathematics, evaluated at compile time.
+
+/// Compile-time arithmetic: GF(2^8) as AES defines it, GF(2^4), and the tower basis.
+mod field {
+    /// `a · b` in AES's GF(2^8) = GF(2)\[X\]/(X⁸ + X⁴ + X³ + X + 1).
+    pub(super) const fn mul(a: u8, b: u8) -> u8 {
+        let (mut a, mut b, mut product) = (a, b, 0);
+        while b != 0 {
+            if b & 1 == 1 {
+                product ^= a;
+            }
+            let carry = a & 0x80 != 0;
+            a = a.wrapping_shl(1);
+            if carry {
+                a ^= 0x1b;
+            }
+            b = b.wrapping_shr(1);
+        }
+        product
+    }
+
+    /// `a · b` in GF(2^4) = GF(2)\[X\]/(X⁴ + X + 1).
+    pub(super) const fn mul16(a: u8, b: u8) -> u8 {
+        let (mut a, mut b, mut product) = (a, b, 0);
+        while b != 0 {
+            if b & 1 == 1 {
+                product ^= a;
+            }
+            a = a.wrapping_shl(1);
+            if a & 0x10 != 0 {
+                a ^= 0x13;
+            }
+            b = b.wrapping_shr(1);
+        }
+        product
+    }
+
+    /// `1/a` in GF(2^4), and 0 for 0.
+    pub(super) const fn inv16(a: u8) -> u8 {
+        let mut b = 1;
+        while b < 16 {
+            if mul16(a, b) == 1 {
+                return b;
+            }
+            b = b.wrapping_add(1);
+        }
+        0
+    }
+
+    /// The first `c` in GF(2^4) for which `s² + c·s + c` has no root, hence is irreducible
+    /// and defines GF(2^8) over GF(2^4).
+    pub(super) const C: u8 = {
+        let mut c = 1;
+        'candidates: loop {
+            let mut s = 0;
+            while s < 16 {
+                if mul16(s, s) ^ mul16(c, s) ^ c == 0 {
+                    c = c.wrapping_add(1);
+                    continue 'candidates;
+                }
+                s = s.wrapping_add(1);
+            }
+            break c;
+        }
+    };
+
+    /// `ζ = 1/c`, which appears in the inversion formula.
+    pub(super) const ZETA: u8 = inv16(C);
+
+    /// A root of X⁴ + X + 1 in AES's GF(2^8): where the GF(2^4) element `X` goes.
+    const ALPHA: u8 = {
+        let mut a = 2;
+        loop {
+            let a2 = mul(a, a);
+            if mul(a2, a2) ^ a ^ 1 == 0 {
+                break a;
+            }
+            a = a.wrapping_add(1);
+        }
+    };
+
+    /// The GF(2^4) element `n` (polynomial basis) as an AES byte: `Σ bitₘ(n)·αᵐ`.
+    pub(super) const fn nibble_to_aes(n: u8) -> u8 {
+        let (mut sum, mut power, mut bit) = (0, 1, 0u32);
+        while bit < 4 {
+            if (n >> bit) & 1 == 1 {
+                sum ^= power;
+            }
+            power = mul(power, ALPHA);
+            bit = bit.wrapping_add(1);
+        }
+        sum
+    }
+
+    /// A root of `s² + c·s + c` in AES's GF(2^8): where the tower's `s` goes.
+    const SIGMA: u8 = {
+        let c = nibble_to_aes(C);
+        let mut s = 0;
+        while mul(s, s) ^ mul(c, s) ^ c != 0 {
+            s = s.wrapping_add(1);
+        }
+        s
+    };
+
+    /// The tower element `v = k << 4 | i`, i.e. `k + i·s`, as an AES byte (a field isomorphism).
+    pub(super) const fn to_aes(v: u8) -> u8 {
+        nibble_to_aes(v >> 4) ^ mul(nibble_to_aes(v & 0x0f), SIGMA)
+    }
+
+    /// `a · b` in the tower GF(2^4)\[s\]/(s² + c·s + c), elements `k << 4 | i` = `k + i·s`.
+    pub(super) const fn tower_mul(a: u8, b: u8) -> u8 {
+        let (ka, ia, kb, ib) = (a >> 4, a & 0x0f, b >> 4, b & 0x0f);
+        let ii = mul16(ia, ib);
+        // (ka + ia·s)(kb + ib·s) = ka·kb + (ka·ib + ia·kb)·s + ia·ib·(c·s + c)
+        let constant = mul16(ka, kb) ^ mul16(C, ii);
+        let linear = mul16(ka, ib) ^ mul16(ia, kb) ^ mul16(C, ii);
+        constant << 4 | linear
+    }
+
+    /// The tower's 1 (`k = 1`, `i = 0`).
+    pub(super) const ONE: u8 = 0x10;
+
+    /// The tower element whose AES value is 2 (the AES field's generator `X`), by search.
+    const TWO: u8 = {
+        let mut v = 0;
+        while to_aes(v) != 2 {
+            v = v.wrapping_add(1);
+        }
+        v
+    };
+
+    /// The tower element whose AES value is `x`: the inverse isomorphism, `Σ bitₘ(x)·TWOᵐ`.
+    pub(super) const fn from_aes(x: u8) -> u8 {
+        let (mut sum, mut power, mut bit) = (0, ONE, 0u32);
+        while bit < 8 {
+            if (x >> bit) & 1 == 1 {
+                sum ^= power;
+            }
+            power = tower_mul(power, TWO);
+            bit = bit.wrapping_add(1);
+        }
+        sum
+    }
+
+    /// The linear part of the AES affine map: `x + x⋘1 + x⋘2 + x⋘3 + x⋘4`.
+    pub(super) const fn affine_linear(x: u8) -> u8 {
+        x ^ x.rotate_left(1) ^ x.rotate_left(2) ^ x.rotate_left(3) ^ x.rotate_left(4)
+    }
+
+    /// The inverse of [`affine_linear`], by search.
+    pub(super) const fn affine_linear_inverse(x: u8) -> u8 {
+        let mut y: u8 = 0;
+        while affine_linear(y) != x {
+            y = y.wrapping_add(1);
+        }
+        y
+    }
+
+    /// The decryption basis: the tower element of the AES byte `affine_linear⁻¹(x)`, so the
+    /// state is held with InvSubBytes' inverse affine map already applied.
+    pub(super) const fn from_aes_before_affine(x: u8) -> u8 {
+        from_aes(affine_linear_inverse(x))
+    }
+
+    /// `e₁ = 1 + (ζ + ζ²)·s` and `e₂ = ζ²·s` as AES bytes: `x⁻¹ = e₁/io + e₂/jo`.
+    const E1: u8 = to_aes(0x10 | (ZETA ^ mul16(ZETA, ZETA)));
+    const E2: u8 = to_aes(mul16(ZETA, ZETA));
+
+    /// The part of `x⁻¹` (an AES byte) contributed by the nibble `io`: `e₁/io`.
+    pub(super) const fn from_io(io: u8) -> u8 {
+        mul(nibble_to_aes(inv16(io)), E1)
+    }
+
+    /// The part of `x⁻¹` (an AES byte) contributed by the nibble `jo`: `e₂/jo`.
+    pub(super) const fn from_jo(jo: u8) -> u8 {
+        mul(nibble_to_aes(inv16(jo)), E2)
+    }
+
+    /// Byte `n` of the vector permuted by `SRᵖ` (ShiftRows applied `p` times): the state is
+    /// column-major, byte `4·col + row`, and row `row` moves left by `row` columns each time.
+    pub(super) const fn shift_rows(p: u8, n: u8) -> u8 {
+        let (col, row) = (n >> 2, n & 3);
+        (col.wrapping_add(p.wrapping_mul(row)) & 3) << 2 | row
+    }
+
+    /// Byte `n` of the vector whose columns are each rotated up by `m` rows.
+    pub(super) const fn rotate_columns(m: u8, n: u8) -> u8 {
+        (n & !3) | (n.wrapping_add(m) & 3)
+    }
+}
+
+use field::{
+    affine_linear, from_aes, from_aes_before_affine, from_io, from_jo, inv16, mul, mul16,
+    rotate_columns, shift_rows, C,
+};
+
+/// A 16-byte vector whose byte `n` is `$entry` with `$n = n` (a shuffle table or index list).
+macro_rules! table {
+    (|$n:ident| $entry:expr) => {{
+        const fn entry($n: u8) -> u8 {
+            $entry
+        }
+        V128::from_bytes([
+            entry(0),
+            entry(1),
+            entry(2),
+            entry(3),
+            entry(4),
+            entry(5),
+            entry(6),
+            entry(7),
+            entry(8),
+            entry(9),
+            entry(10),
+            entry(11),
+            entry(12),
+            entry(13),
+            entry(14),
+            entry(15),
+        ])
+    }};
+}
+
+/// A GF(2)-linear map of bytes, applied to all 16 bytes as two nibble lookups.
+struct Linear {
+    low: V128,
+    high: V128,
+}
+
+impl Linear {
+    #[inline(always)]
+    fn apply(&self, v: V128) -> V128 {
+        let (low, high) = v.nibbles();
+        self.low.swizzle(low) ^ self.high.swizzle(high)
+    }
+}
+
+/// The [`Linear`] map `x ↦ $image`.
+macro_rules! linear {
+    (|$x:ident| $image:expr) => {{
+        const fn image($x: u8) -> u8 {
+            $image
+        }
+        Linear {
+            low: table!(|n| image(n)),
+            high: table!(|n| image(n << 4)),
+        }
+    }};
+}
+
+/// A linear function `f` of `x⁻¹`, looked up from the inversion's two output nibbles:
+/// `f(x⁻¹) = f(e₁/io) + f(e₂/jo)`.
+struct FromInverse {
+    io: V128,
+    jo: V128,
+}
+
+impl FromInverse {
+    #[inline(always)]
+    fn lookup(&self, inverse: Inverse) -> V128 {
+        self.io.swizzle(inverse.io) ^ self.jo.swizzle(inverse.jo)
+    }
+}
+
+/// The [`FromInverse`] tables of `x⁻¹ ↦ $image` (`$y` is the AES byte `x⁻¹`).
+macro_rules! from_inverse {
+    (|$y:ident| $image:expr) => {{
+        const fn image($y: u8) -> u8 {
+            $image
+        }
+        FromInverse {
+            io: table!(|n| image(from_io(n))),
+            jo: table!(|n| image(from_jo(n))),
+        }
+    }};
+}
+
+/// "Infinity", `1/0`: an index out of the shuffle's range, so it looks up 0.
+const INFINITY: u8 = 0x80;
+/// `n ↦ 1/n` in GF(2^4).
+const INV: V128 = table!(|n| if n == 0 { INFINITY } else { inv16(n) });
+/// `n ↦ c/n` in GF(2^4).
+const C_OVER: V128 = table!(|n| if n == 0 { INFINITY } else { mul16(C, inv16(n)) });
+
+/// AES byte ↦ tower byte: the encryption state basis.
+const TO_TOWER: Linear = linear!(|x| from_aes(x));
+/// AES byte ↦ decryption state basis (tower after the inverse affine map).
+const TO_DEC_BASIS: Linear = linear!(|x| from_aes_before_affine(x));
+
+/// S-box output without its constant, `A(x⁻¹) + 0x63 - 0x63`, in the tower basis; and twice it.
+const ENC_SBOX: FromInverse = from_inverse!(|y| from_aes(affine_linear(y)));
+const ENC_SBOX_TWICE: FromInverse = from_inverse!(|y| from_aes(mul(2, affine_linear(y))));
+/// The same in AES's basis, for the last round and the key schedule.
+const ENC_SBOX_AES: FromInverse = from_inverse!(|y| affine_linear(y));
+
+/// `14·x⁻¹`, `11·x⁻¹`, `13·x⁻¹`, `9·x⁻¹` in the decryption basis (InvMixColumns' multiples).
+const DEC_14: FromInverse = from_inverse!(|y| from_aes_before_affine(mul(14, y)));
+const DEC_11: FromInverse = from_inverse!(|y| from_aes_before_affine(mul(11, y)));
+const DEC_13: FromInverse = from_inverse!(|y| from_aes_before_affine(mul(13, y)));
+const DEC_9: FromInverse = from_inverse!(|y| from_aes_before_affine(mul(9, y)));
+/// `x⁻¹` in AES's basis, for the last decryption round.
+const DEC_AES: FromInverse = from_inverse!(|y| y);
+
+/// The same InvMixColumns multiples of an AES byte, in the decryption basis (key schedule).
+const KEY_14: Linear = linear!(|x| from_aes_before_affine(mul(14, x)));
+const KEY_11: Linear = linear!(|x| from_aes_before_affine(mul(11, x)));
+const KEY_13: Linear = linear!(|x| from_aes_before_affine(mul(13, x)));
+const KEY_9: Linear = linear!(|x| from_aes_before_affine(mul(9, x)));
+
+/// The S-box constant 0x63 in each state basis, folded into the round keys.
+const SBOX_CONSTANT: u8 = 0x63;
+const SBOX_CONSTANT_TOWER: V128 = V128::from_bytes([from_aes(SBOX_CONSTANT); 16]);
+const SBOX_CONSTANT_DEC: V128 = V128::from_bytes([from_aes_before_affine(SBOX_CONSTANT); 16]);
+
+/// The shuffles of one round in the ShiftRows frame `p` (the state permuted by `SR⁻ᵖ`).
+struct Frame {
+    /// `R` conjugated by `SRᵖ`: each column rotated by one row, in the permuted frame.
+    rotate: V128,
+    /// Its inverse, `R⁻¹` conjugated.
+    rotate_back: V128,
+    /// `SR⁻ᵖ`, applied to the round key once, at key setup.
+    key: V128,
+}
+
+/// The [`Frame`] for `SRᵖ`, `p` in `0..4`.
+macro_rules! frame {
+    ($p:expr) => {{
+        const P: u8 = $p;
+        const UNDO: u8 = (4 - P) & 3;
+        Frame {
+            rotate: table!(|n| shift_rows(P, rotate_columns(1, shift_rows(UNDO, n)))),
+            rotate_back: table!(|n| shift_rows(P, rotate_columns(3, shift_rows(UNDO, n)))),
+            key: table!(|n| shift_rows(UNDO, n)),
+        }
+    }};
+}
+
+/// Encryption round `r` (1..=13) uses frame `r mod 4`; decryption round `r` uses `-r mod 4`.
+const ENC_FRAMES: [Frame; 4] = [frame!(1), frame!(2), frame!(3), frame!(0)];
+const DEC_FRAMES: [Frame; 4] = [frame!(3), frame!(2), frame!(1), frame!(0)];
+/// Column rotation without a frame (the key schedule's InvMixColumns).
+const ROTATE_COLUMNS: V128 = table!(|n| rotate_columns(1, n));
+/// What the last round (the 14th) applies: `SR¹⁴ = SR²` for encryption, `SR⁻¹⁴ = SR²` too.
+const LAST_SHIFT: V128 = table!(|n| shift_rows(2, n));
+
+// ---------------------------------------------------------------------------------------------
+// The rounds.
+
+/// The inversion's two output nibbles (see the module documentation).
+#[derive(Clone, Copy)]
+struct Inverse {
+    io: V128,
+    jo: V128,
+}
+
+/// Inverts every byte of `x` (tower basis) in GF(2^8): five lookups, five XORs.
+#[inline(always)]
+fn invert(x: V128) -> Inverse {
+    let (i, k) = x.nibbles();
+    let j = i ^ k;
+    let c_over_k = C_OVER.swizzle(k);
+    let iak = INV.swizzle(i) ^ c_over_k;
+    let jak = INV.swizzle(j) ^ c_over_k;
+    Inverse {
+        io: INV.swizzle(iak) ^ j,
+        jo: INV.swizzle(jak) ^ i,
+    }
+}
+
+/// One middle encryption round: SubBytes, MixColumns (in the frame), AddRoundKey.
+#[inline(always)]
+fn encrypt_round(state: V128, key: V128, frame: &Frame) -> V128 {
+    let inverse = invert(state);
+    let a = ENC_SBOX.lookup(inverse);
+    let a2 = ENC_SBOX_TWICE.lookup(inverse);
+    let p = a2 ^ a.swizzle(frame.rotate);
+    p ^ p.swizzle(frame.rotate) ^ a.swizzle(frame.rotate_back) ^ key
+}
+
+/// One middle decryption round: InvSubBytes, InvMixColumns (in the frame), AddRoundKey.
+#[inline(always)]
+fn decrypt_round(state: V128, key: V128, frame: &Frame) -> V128 {
+    let inverse = invert(state);
+    let sum = DEC_13.lookup(inverse) ^ DEC_9.lookup(inverse).swizzle(frame.rotate);
+    let sum = DEC_11.lookup(inverse) ^ sum.swizzle(frame.rotate);
+    DEC_14.lookup(inverse) ^ sum.swizzle(frame.rotate) ^ key
+}
+
+/// The AES S-box on all 16 bytes (AES basis in and out).
+#[inline(always)]
+fn sub_bytes(v: V128) -> V128 {
+    ENC_SBOX_AES.lookup(invert(TO_TOWER.apply(v))) ^ V128::splat(SBOX_CONSTANT)
+}
+
+/// InvMixColumns of an AES-basis vector, written in the decryption basis.
+fn inv_mix_columns_to_dec_basis(v: V128) -> V128 {
+    let sum = KEY_13.apply(v) ^ KEY_9.apply(v).swizzle(ROTATE_COLUMNS);
+    let sum = KEY_11.apply(v) ^ sum.swizzle(ROTATE_COLUMNS);
+    KEY_14.apply(v) ^ sum.swizzle(ROTATE_COLUMNS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The key schedule.
+
+/// Every word of the result is `RotWord` of the last word of the input.
+const ROT_LAST_WORD: V128 = table!(|n| 12 | (n.wrapping_add(1) & 3));
+/// Every word of the result is the last word of the input.
+const LAST_WORD: V128 = table!(|n| 12 | (n & 3));
+/// The words moved up by one and by two places (zeros shifted in).
+const WORDS_UP_1: V128 = table!(|n| if n < 4 { INFINITY } else { n - 4 });
+const WORDS_UP_2: V128 = table!(|n| if n < 8 { INFINITY } else { n - 8 });
+
+/// The next 4 words of AES-256's key expansion: word `m` is `w[i-8+m] ^ ... ^ w[i-8] ^ t` with
+/// `t = SubWord(selected word of w[i-4..i]) ^ rcon`, the selection being `RotWord(last)` or
+/// `last`.
+fn expand_step(older: V128, newer: V128, select: V128, rcon: u8) -> V128 {
+    let rcon = V128::from_bytes([rcon, 0, 0, 0, rcon, 0, 0, 0, rcon, 0, 0, 0, rcon, 0, 0, 0]);
+    let t = sub_bytes(newer.swizzle(select)) ^ rcon;
+    let running = older ^ older.swizzle(WORDS_UP_1);
+    running ^ running.swizzle(WORDS_UP_2) ^ t
+}
+
+/// AES-256's 15 round keys (FIPS-197 §5.2), in AES's basis and byte order.
+fn expand_key(key: &[u8; 32]) -> [[u8; 16]; 15] {
+    let mut halves = [[0u8; 16]; 2];
+    for (dst, &src) in halves.iter_mut().flatten().zip(key.iter()) {
+        *dst = src;
+    }
+    let [first, second] = halves.each_ref().map(V128::load);
+    halves.zeroize();
+
+    let mut keys = [[0u8; 16]; 15];
+    let (mut older, mut newer) = (first, second);
+    let mut rcon = 1u8;
+    for (number, slot) in keys.iter_mut().enumerate() {
+        let key = match number {
+            0 => first,
+            1 => second,
+            _ if number & 1 == 0 => {
+                let key = expand_step(older, newer, ROT_LAST_WORD, rcon);
+                rcon = mul(rcon, 2);
+                key
+            }
+            _ => expand_step(older, newer, LAST_WORD, 0),
+        };
+        if number >= 2 {
+            (older, newer) = (newer, key);
+        }
+        key.store(slot);
+    }
+    keys
+}
+
+/// Round keys of one direction: the first (before round 1), 13 middle, the last.
+struct RoundKeys {
+    first: [u8; 16],
+    middle: [[u8; 16]; 13],
+    last: [u8; 16],
+}
+
+impl Zeroize for RoundKeys {
+    fn zeroize(&mut self) {
+        self.first.zeroize();
+        self.middle.zeroize();
+        self.last.zeroize();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cipher.
+
+/// AES-256 by vector permutes (see the module documentation): constant-time, fast with
+/// WebAssembly SIMD, and a RustCrypto block cipher (`cbc::Encryptor<VpermAes256>` works).
+pub struct VpermAes256 {
+    encrypt: RoundKeys,
+    decrypt: RoundKeys,
+}
+
+impl VpermAes256 {
+    /// Expands `key` into the encryption and decryption round keys.
+    #[must_use]
+    pub fn new(key: &[u8; 32]) -> Self {
+        let mut keys = expand_key(key);
+        let mut encrypt = RoundKeys {
+            first: [0; 16],
+            middle: [[0; 16]; 13],
+            last: [0; 16],
+        };
+        let mut decrypt = RoundKeys {
+            first: [0; 16],
+            middle: [[0; 16]; 13],
+            last: [0; 16],
+        };
+        let [first, middle @ .., last] = &keys;
+
+        // Encryption: tower basis, 0x63 folded in, stored in the frame of their round.
+        TO_TOWER.apply(V128::load(first)).store(&mut encrypt.first);
+        let frames = ENC_FRAMES.iter().cycle();
+        for ((slot, key), frame) in encrypt.middle.iter_mut().zip(middle).zip(frames) {
+            let key = TO_TOWER.apply(V128::load(key)) ^ SBOX_CONSTANT_TOWER;
+            key.swizzle(frame.key).store(slot);
+        }
+        (V128::load(last) ^ V128::splat(SBOX_CONSTANT)).store(&mut encrypt.last);
+
+        // Decryption (equivalent inverse cipher): keys in reverse order, InvMixColumns applied
+        // to the middle ones, decryption basis, 0x63 folded in, frame of their round.
+        (TO_DEC_BASIS.apply(V128::load(last)) ^ SBOX_CONSTANT_DEC).store(&mut decrypt.first);
+        let frames = DEC_FRAMES.iter().cycle();
+        for ((slot, key), frame) in decrypt
+            .middle
+            .iter_mut()
+            .zip(middle.iter().rev())
+            .zip(frames)
+        {
+            let key = inv_mix_columns_to_dec_basis(V128::load(key)) ^ SBOX_CONSTANT_DEC;
+            key.swizzle(frame.key).store(slot);
+        }
+        decrypt.last = *first;
+
+        keys.zeroize();
+        Self { encrypt, decrypt }
+    }
+
+    /// Encrypts `N` independent blocks, their rounds interleaved.
+    #[inline(always)]
+    fn encrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
+        let keys = &self.encrypt;
+        let first = V128::load(&keys.first);
+        let mut state = blocks.map(|b| TO_TOWER.apply(b) ^ first);
+        for (key, frame) in keys.middle.iter().zip(ENC_FRAMES.iter().cycle()) {
+            let key = V128::load(key);
+            state = state.map(|s| encrypt_round(s, key, frame));
+        }
+        let last = V128::load(&keys.last);
+        state.map(|s| ENC_SBOX_AES.lookup(invert(s)).swizzle(LAST_SHIFT) ^ last)
+    }
+
+    /// Decrypts `N` independent blocks, their rounds interleaved.
+    #[inline(always)]
+    fn decrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
+        let keys = &self.decrypt;
+        let first = V128::load(&keys.first);
+        let mut state = blocks.map(|b| TO_DEC_BASIS.apply(b) ^ first);
+        for (key, frame) in keys.middle.iter().zip(DEC_FRAMES.iter().cycle()) {
+            let key = V128::load(key);
+            state = state.map(|s| decrypt_round(s, key, frame));
+        }
+        let last = V128::load(&keys.last);
+        state.map(|s| DEC_AES.lookup(invert(s)).swizzle(LAST_SHIFT) ^ last)
+    }
+
+    /// Encrypts one block in place.
+    pub fn encrypt_block(&self, block: &mut [u8; 16]) {
+        let [out] = self.encrypt_par([V128::load(block)]);
+        out.store(block);
+    }
+
+    /// Decrypts one block in place.
+    pub fn decrypt_block(&self, block: &mut [u8; 16]) {
+        let [out] = self.decrypt_par([V128::load(block)]);
+        out.store(block);
+    }
+
+    /// Encrypts four independent blocks in place (faster than one by one).
+    pub fn encrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
+        let out = self.encrypt_par(blocks.each_ref().map(V128::load));
+        for (block, out) in blocks.iter_mut().zip(out) {
+            out.store(block);
+        }
+    }
+
+    /// Decrypts four independent blocks in place (faster than one by one; CBC decryption).
+    pub fn decrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
+        let out = self.decrypt_par(blocks.each_ref().map(V128::load));
+        for (block, out) in blocks.iter_mut().zip(out) {
+            out.store(block);
+        }
+    }
+}
+
+impl Drop for VpermAes256 {
+    fn drop(&mut self) {
+        self.encrypt.zeroize();
+        self.decrypt.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for VpermAes256 {}
+
+impl fmt::Debug for VpermAes256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VpermAes256 { .. }")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// RustCrypto's block cipher traits (cipher 0.5), so `cbc` can drive the engine.
+
+impl BlockSizeUser for VpermAes256 {
+    type BlockSize = U16;
+}
+
+impl KeySizeUser for VpermAes256 {
+    type KeySize = U32;
+}
+
+impl KeyInit for VpermAes256 {
+    fn new(key: &Key<Self>) -> Self {
+        Self::new(&key.0)
+    }
+}
+
+impl AlgorithmName for VpermAes256 {
+    fn write_alg_name(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VpermAes256")
+    }
+}
+
+impl BlockCipherEncrypt for VpermAes256 {
+    fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
+        f.call(&Backend(self));
+    }
+}
+
+impl BlockCipherDecrypt for VpermAes256 {
+    fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
+        f.call(&Backend(self));
+    }
+}
+
+/// The engine seen as a `cipher` backend: four blocks in parallel.
+struct Backend<'a>(&'a VpermAes256);
+
+impl BlockSizeUser for Backend<'_> {
+    type BlockSize = U16;
+}
+
+impl ParBlocksSizeUser for Backend<'_> {
+    type ParBlocksSize = U4;
+}
+
+impl BlockCipherEncBackend for Backend<'_> {
+    #[inline]
+    fn encrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
+        let [out] = self.0.encrypt_par([V128::load(&block.get_in().0)]);
+        out.store(&mut block.get_out().0);
+    }
+
+    #[inline]
+    fn encrypt_par_blocks(&self, mut blocks: InOut<'_, '_, ParBlocks<Self>>) {
+        let out = self
+            .0
+            .encrypt_par(blocks.get_in().0.each_ref().map(|b| V128::load(&b.0)));
+        for (block, out) in blocks.get_out().0.iter_mut().zip(out) {
+            out.store(&mut block.0);
+        }
+    }
+}
+
+impl BlockCipherDecBackend for Backend<'_> {
+    #[inline]
+    fn decrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
+        let [out] = self.0.decrypt_par([V128::load(&block.get_in().0)]);
+        out.store(&mut block.get_out().0);
+    }
+
+    #[inline]
+    fn decrypt_par_blocks(&self, mut blocks: InOut<'_, '_, ParBlocks<Self>>) {
+        let out = self
+            .0
+            .decrypt_par(blocks.get_in().0.each_ref().map(|b| V128::load(&b.0)));
+        for (block, out) in blocks.get_out().0.iter_mut().zip(out) {
+            out.store(&mut block.0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
+    use aes::Aes256;
+
+    fn bytes(v: V128) -> [u8; 16] {
+        let mut out = [0; 16];
+        v.store(&mut out);
+        out
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|n| u8::from_str_radix(&s[n..n + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn hex16(s: &str) -> [u8; 16] {
+        hex(s).try_into().unwrap()
+    }
+
+    fn hex32(s: &str) -> [u8; 32] {
+        hex(s).try_into().unwrap()
+    }
+
+    /// SplitMix64: a deterministic generator for reproducible random tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn fill(&mut self, out: &mut [u8]) {
+            for chunk in out.chunks_mut(8) {
+                chunk.copy_from_slice(&self.next().to_le_bytes()[..chunk.len()]);
+            }
+        }
+
+        fn bytes<const N: usize>(&mut self) -> [u8; N] {
+            let mut out = [0; N];
+            self.fill(&mut out);
+            out
+        }
+    }
+
+    /// The 16 vectors holding all 256 byte values.
+    fn all_bytes() -> impl Iterator<Item = [u8; 16]> {
+        (0..16u8).map(|high| core::array::from_fn(|n| high << 4 | n as u8))
+    }
+
+    /// `x⁻¹` in AES's GF(2^8) by brute force, `0⁻¹ = 0`.
+    fn gf_inverse(x: u8) -> u8 {
+        (1..=255).find(|&y| mul(x, y) == 1).unwrap_or(0)
+    }
+
+    // --- The derivation ----------------------------------------------------------------------
+
+    #[test]
+    fn the_tower_is_a_field_isomorphic_to_aes() {
+        const { assert!(C > 1 && C < 16) };
+        assert_eq!(field::to_aes(field::ONE), 1);
+        for a in 0..=255u8 {
+            assert_eq!(field::to_aes(from_aes(a)), a, "from_aes inverts to_aes");
+            for b in 0..=255u8 {
+                assert_eq!(
+                    field::to_aes(field::tower_mul(a, b)),
+                    mul(field::to_aes(a), field::to_aes(b)),
+                );
+                assert_eq!(field::to_aes(a ^ b), field::to_aes(a) ^ field::to_aes(b));
+            }
+        }
+    }
+
+    #[test]
+    fn the_inversion_formula_holds_for_every_byte() {
+        for input in all_bytes() {
+            let x = V128::from_bytes(input);
+            let inverse = bytes(DEC_AES.lookup(invert(TO_TOWER.apply(x))));
+            assert_eq!(inverse, input.map(gf_inverse));
+        }
+    }
+
+    #[test]
+    fn sub_bytes_is_the_aes_sbox() {
+        let sbox = |x: u8| affine_linear(gf_inverse(x)) ^ 0x63;
+        // FIPS-197 figure 7 spot values.
+        assert_eq!((sbox(0x00), sbox(0x53), sbox(0xff)), (0x63, 0xed, 0x16));
+        for input in all_bytes() {
+            assert_eq!(bytes(sub_bytes(V128::from_bytes(input))), input.map(sbox));
+        }
+    }
+
+    #[test]
+    fn linear_maps_match_their_definitions() {
+        for input in all_bytes() {
+            let v = V128::from_bytes(input);
+            assert_eq!(bytes(TO_TOWER.apply(v)), input.map(from_aes));
+            assert_eq!(
+                bytes(TO_DEC_BASIS.apply(v)),
+                input.map(|x| from_aes(field::affine_linear_inverse(x)))
+            );
+            assert_eq!(
+                input.map(|x| field::affine_linear_inverse(affine_linear(x))),
+                input
+            );
+        }
+    }
+
+    #[test]
+    fn frames_conjugate_the_column_rotation() {
+        // Moving the state into frame p, rotating there, and moving back is a plain rotation.
+        for (p, frame) in (0u8..4).zip([frame!(0), frame!(1), frame!(2), frame!(3)].iter()) {
+            let state: [u8; 16] = core::array::from_fn(|n| n as u8 * 7 + 1);
+            let to_frame: [u8; 16] = core::array::from_fn(|n| shift_rows((4 - p) & 3, n as u8));
+            let from_frame: [u8; 16] = core::array::from_fn(|n| shift_rows(p, n as u8));
+            let permute = |v: [u8; 16], idx: [u8; 16]| idx.map(|i| v[usize::from(i)]);
+            let framed = permute(state, to_frame);
+            let rotated = bytes(V128::from_bytes(framed).swizzle(frame.rotate));
+            let back = bytes(V128::from_bytes(rotated).swizzle(frame.rotate_back));
+            assert_eq!(back, framed);
+            let plain: [u8; 16] = core::array::from_fn(|n| rotate_columns(1, n as u8));
+            assert_eq!(permute(rotated, from_frame), permute(state, plain));
+            assert_eq!(bytes(frame.key), to_frame);
+        }
+    }
+
+    // --- Known answers -----------------------------------------------------------------------
+
+    #[test]
+    fn fips_197_appendix_c3() {
+        let key: [u8; 32] = core::array::from_fn(|n| n as u8);
+        let cipher = VpermAes256::new(&key);
+        let mut block = hex16("00112233445566778899aabbccddeeff");
+        cipher.encrypt_block(&mut block);
+        assert_eq!(block, hex16("8ea2b7ca516745bfeafc49904b496089"));
+        cipher.decrypt_block(&mut block);
+        assert_eq!(block, hex16("00112233445566778899aabbccddeeff"));
+    }
+
+    #[test]
+    fn fips_197_appendix_a3_key_expansion() {
+        let key = hex32("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+        let keys = expand_key(&key);
+        assert_eq!(keys[2], hex16("9ba354118e6925afa51a8b5f2067fcde"));
+        assert_eq!(keys[3], hex16("a8b09c1a93d194cdbe49846eb75d5b9a"));
+        assert_eq!(keys[14], hex16("fe4890d1e6188d0b046df344706c631e"));
+    }
+
+    const SP800_38A_KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
+    const SP800_38A_IV: &str = "000102030405060708090a0b0c0d0e0f";
+    const SP800_38A_PLAIN: [&str; 4] = [
+        "6bc1bee22e409f96e93d7e117393172a",
+        "ae2d8a571e03ac9c9eb76fac45af8e51",
+        "30c81c46a35ce411e5fbc1191a0a52ef",
+        "f69f2445df4f9b17ad2b417be66c3710",
+    ];
+    const SP800_38A_CBC_CIPHER: [&str; 4] = [
+        "f58c4c04d6e5f1ba779eabfb5f7bfbd6",
+        "9cfc4e967edb808d679f777bc6702c7d",
+        "39f23369a9d9bacfa530e26304231461",
+        "b2eb05e2c39be9fcda6c19078c6a9d1b",
+    ];
+
+    type Block = aes::cipher::Block<Aes256>;
+
+    fn to_blocks(raw: &[[u8; 16]]) -> Vec<Block> {
+        raw.iter().map(|b| Block::from(*b)).collect()
+    }
+
+    #[test]
+    fn sp800_38a_f25_f26_cbc_aes256() {
+        let cipher = VpermAes256::new(&hex32(SP800_38A_KEY));
+        let iv = hex16(SP800_38A_IV);
+        let plain = to_blocks(&SP800_38A_PLAIN.map(hex16));
+        let expected = to_blocks(&SP800_38A_CBC_CIPHER.map(hex16));
+
+        let mut blocks = plain.clone();
+        cbc::Encryptor::inner_iv_init(&cipher, (&iv).into()).encrypt_blocks(&mut blocks);
+        assert_eq!(blocks, expected);
+        cbc::Decryptor::inner_iv_init(&cipher, (&iv).into()).decrypt_blocks(&mut blocks);
+        assert_eq!(blocks, plain);
+    }
+
+    // --- Against RustCrypto's `aes` ----------------------------------------------------------
+
+    #[test]
+    fn random_blocks_match_aes() {
+        use aes::cipher::{BlockCipherDecrypt as _, BlockCipherEncrypt as _, KeyInit as _};
+        let mut rng = Rng(1);
+        for _ in 0..2000 {
+            let key: [u8; 32] = rng.bytes();
+            let ours = VpermAes256::new(&key);
+            let oracle = Aes256::new(&key.into());
+            for _ in 0..4 {
+                let plain: [u8; 16] = rng.bytes();
+                let mut want = Block::from(plain);
+                oracle.encrypt_block(&mut want);
+                let mut got = plain;
+                ours.encrypt_block(&mut got);
+                assert_eq!(got, want.0);
+                ours.decrypt_block(&mut got);
+                assert_eq!(got, plain);
+            }
+            let plain: [[u8; 16]; 4] = core::array::from_fn(|_| rng.bytes());
+            let mut cipher_blocks = plain;
+            ours.encrypt_blocks4(&mut cipher_blocks);
+            for (c, p) in cipher_blocks.iter().zip(&plain) {
+                let mut want = Block::from(*p);
+                oracle.encrypt_block(&mut want);
+                assert_eq!(*c, want.0);
+            }
+            let mut random: [[u8; 16]; 4] = core::array::from_fn(|_| rng.bytes());
+            let mut want = to_blocks(&random);
+            oracle.decrypt_blocks(&mut want);
+            ours.decrypt_blocks4(&mut random);
+            assert_eq!(to_blocks(&random), want);
+        }
+    }
+
+    #[test]
+    fn random_cbc_of_1_to_64_blocks_matches_aes_both_directions() {
+        use aes::cipher::KeyInit as _;
+        let mut rng = Rng(2);
+        for round in 0..640 {
+            let key: [u8; 32] = rng.bytes();
+            let iv: [u8; 16] = rng.bytes();
+            let count = round % 64 + 1;
+            let raw: Vec<[u8; 16]> = (0..count).map(|_| rng.bytes()).collect();
+            let ours = VpermAes256::new(&key);
+            let oracle = Aes256::new(&key.into());
+
+            let mut want = to_blocks(&raw);
+            cbc::Encryptor::inner_iv_init(&oracle, (&iv).into()).encrypt_blocks(&mut want);
+            let mut got = to_blocks(&raw);
+            cbc::Encryptor::inner_iv_init(&ours, (&iv).into()).encrypt_blocks(&mut got);
+            assert_eq!(got, want);
+
+            // Decrypt random "ciphertext" (not just our own output).
+            let mut want = to_blocks(&raw);
+            cbc::Decryptor::inner_iv_init(&oracle, (&iv).into()).decrypt_blocks(&mut want);
+            let mut got = to_blocks(&raw);
+            cbc::Decryptor::inner_iv_init(&ours, (&iv).into()).decrypt_blocks(&mut got);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn key_init_and_debug() {
+        use aes::cipher::KeyInit as _;
+        let key = [7u8; 32];
+        let via_trait = <VpermAes256 as KeyInit>::new(&key.into());
+        let direct = VpermAes256::new(&key);
+        let (mut a, mut b) = ([9u8; 16], [9u8; 16]);
+        via_trait.encrypt_block(&mut a);
+        direct.encrypt_block(&mut b);
+        assert_eq!(a, b);
+        assert_eq!(format!("{direct:?}"), "VpermAes256 { .. }");
+        assert!(VpermAes256::new_from_slice(&[0; 31]).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! The vector-permute AES-256 engine against RustCrypto's `aes`: any key, IV and 1-64 blocks,
+//! CBC in both directions (the decryption side on the fuzzer's bytes, not only our output).
+#![no_main]
+use aes::cipher::{consts::U16, Block, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
+use aes::Aes256;
+use allpass_crypto::engine::vperm::VpermAes256;
+use libfuzzer_sys::fuzz_target;
+
+type Blocks = Vec<Block<Aes256>>;
+
+fn encrypt<C: aes::cipher::BlockCipherEncrypt<BlockSize = U16>>(
+    c: &C,
+    iv: &[u8; 16],
+    b: &Blocks,
+) -> Blocks {
+    let mut out = b.clone();
+    cbc::Encryptor::inner_iv_init(c, iv.into()).encrypt_blocks(&mut out);
+    out
+}
+
+fn decrypt<C: aes::cipher::BlockCipherDecrypt<BlockSize = U16>>(
+    c: &C,
+    iv: &[u8; 16],
+    b: &Blocks,
+) -> Blocks {
+    let mut out = b.clone();
+    cbc::Decryptor::inner_iv_init(c, iv.into()).decrypt_blocks(&mut out);
+    out
+}
+
+fuzz_target!(|input: ([u8; 32], [u8; 16], &[u8])| {
+    let (key, iv, data) = input;
+    let blocks: Blocks = data
+        .chunks_exact(16)
+        .take(64)
+        .map(|c| Block::<Aes256>::try_from(c).unwrap())
+        .collect();
+    if blocks.is_empty() {
+        return;
+    }
+    let engine = VpermAes256::new(&key);
+    let oracle = Aes256::new(&key.into());
+
+    let ciphertext = encrypt(&engine, &iv, &blocks);
+    assert_eq!(ciphertext, encrypt(&oracle, &iv, &blocks));
+    assert_eq!(decrypt(&engine, &iv, &ciphertext), blocks);
+    assert_eq!(
+        decrypt(&engine, &iv, &blocks),
+        decrypt(&oracle, &iv, &blocks)
+    );
+});
