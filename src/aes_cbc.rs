@@ -1,8 +1,9 @@
 //! AES-256-CBC with PKCS#7 padding: the only cryptography in the crate.
 //!
-//! The block cipher and the mode are RustCrypto's (`aes` is constant-time: fixsliced, no
-//! lookup tables). The padding check is written here, in constant time, because the
-//! `block-padding` crate's check returns early and would time-leak where the padding broke.
+//! The mode is RustCrypto's `cbc`, driving the block cipher [`crate::cipher::Engine`]: the
+//! vector-permute engine in WebAssembly, RustCrypto's `aes` elsewhere; both constant-time.
+//! The padding check is written here, in constant time, because the `block-padding` crate's
+//! check returns early and would time-leak where the padding broke.
 
 use aes::cipher::{array::Array, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
@@ -28,7 +29,7 @@ pub(crate) fn decrypt_in_place(
     if blocks.is_empty() || !rest.is_empty() {
         return Err(Error::DecryptFailed);
     }
-    cbc::Decryptor::inner_iv_init(key.aes(), iv.into()).decrypt_blocks(blocks);
+    cbc::Decryptor::inner_iv_init(key.engine(), iv.into()).decrypt_blocks(blocks);
     let padding = blocks.last().map_or(0, padding_len);
     if padding == 0 {
         return Err(Error::DecryptFailed);
@@ -48,7 +49,7 @@ pub(crate) fn encrypt(key: &Cipher, iv: &[u8; BLOCK_LEN], plaintext: &[u8]) -> V
     buffer.extend_from_slice(plaintext);
     buffer.resize(padded_len, padding);
     let (blocks, _) = Block::slice_as_chunks_mut(&mut buffer);
-    cbc::Encryptor::inner_iv_init(key.aes(), iv.into()).encrypt_blocks(blocks);
+    cbc::Encryptor::inner_iv_init(key.engine(), iv.into()).encrypt_blocks(blocks);
     buffer
 }
 

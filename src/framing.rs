@@ -29,13 +29,10 @@ pub(crate) fn parse(encrypted: &str) -> Result<Framed, Error> {
         return invalid(diagnose(text));
     }
     let (iv_hex, ciphertext_hex) = text.as_bytes().split_at(IV_HEX_LEN);
-    let mut iv = [0u8; BLOCK_LEN];
-    let mut ciphertext = vec![0u8; ciphertext_hex.len() / 2];
-    if hex::decode_into(iv_hex, &mut iv).is_err()
-        || hex::decode_into(ciphertext_hex, &mut ciphertext).is_err()
-    {
+    let decoded = hex::decode_public(iv_hex).and_then(|iv| iv.try_into().ok());
+    let (Some(iv), Some(ciphertext)) = (decoded, hex::decode_public(ciphertext_hex)) else {
         return invalid(diagnose(text));
-    }
+    };
     if !ciphertext.len().is_multiple_of(BLOCK_LEN) {
         return invalid(CiphertextProblem::NotWholeBlocks {
             ciphertext_bytes: ciphertext.len(),
@@ -58,7 +55,7 @@ pub(crate) fn looks_like_payload(text: &str) -> bool {
 
 /// Writes `hex(iv) + hex(ciphertext)` in lowercase, as the reference does.
 pub(crate) fn format(iv: &[u8; BLOCK_LEN], ciphertext: &[u8]) -> String {
-    hex::encode(&[iv, ciphertext])
+    hex::encode_public(&[iv, ciphertext])
 }
 
 /// Why `text` (trimmed, failed to parse for a reason other than block count) is not a payload.

@@ -521,6 +521,7 @@ fn expand_key(key: &[u8; 32]) -> [[u8; 16]; 15] {
 }
 
 /// Round keys of one direction: the first (before round 1), 13 middle, the last.
+#[derive(Clone)]
 struct RoundKeys {
     first: [u8; 16],
     middle: [[u8; 16]; 13],
@@ -540,6 +541,7 @@ impl Zeroize for RoundKeys {
 
 /// AES-256 by vector permutes (see the module documentation): constant-time, fast with
 /// WebAssembly SIMD, and a RustCrypto block cipher (`cbc::Encryptor<VpermAes256>` works).
+#[derive(Clone)]
 pub struct VpermAes256 {
     encrypt: RoundKeys,
     decrypt: RoundKeys,
@@ -619,18 +621,21 @@ impl VpermAes256 {
     }
 
     /// Encrypts one block in place.
+    #[cfg(any(test, feature = "test-engine"))]
     pub fn encrypt_block(&self, block: &mut [u8; 16]) {
         let [out] = self.encrypt_par([V128::load(block)]);
         out.store(block);
     }
 
     /// Decrypts one block in place.
+    #[cfg(any(test, feature = "test-engine"))]
     pub fn decrypt_block(&self, block: &mut [u8; 16]) {
         let [out] = self.decrypt_par([V128::load(block)]);
         out.store(block);
     }
 
     /// Encrypts four independent blocks in place (faster than one by one).
+    #[cfg(any(test, feature = "test-engine"))]
     pub fn encrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
         let out = self.encrypt_par(blocks.each_ref().map(V128::load));
         for (block, out) in blocks.iter_mut().zip(out) {
@@ -639,6 +644,7 @@ impl VpermAes256 {
     }
 
     /// Decrypts four independent blocks in place (faster than one by one; CBC decryption).
+    #[cfg(any(test, feature = "test-engine"))]
     pub fn decrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
         let out = self.decrypt_par(blocks.each_ref().map(V128::load));
         for (block, out) in blocks.iter_mut().zip(out) {
