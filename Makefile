@@ -17,12 +17,13 @@ WASM_PACK_TEST := wasm-pack test --mode no-install
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 # The Node releases the Node suites run on: the machine's (20) and 22 and 24 from npm.
+TARBALL_ENV := ALLPASS_TARBALL=$(CURDIR)/target/npm/allpass-crypto-$(VERSION).tgz
 NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node $(CURDIR)/.ci/node-versions/node_modules/node-24/bin/node
 
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: help setup setup-build build pack test lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-build build pack test lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-runtimes fuzz-smoke fuzz serve bench clean
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
@@ -61,7 +62,7 @@ pack: build
 ## test: every suite below; the last line reads 'total: N passed, 0 failed'
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-runtimes fuzz-smoke
+	$(MAKE) --no-print-directory lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-runtimes fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
 	@awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
@@ -71,11 +72,11 @@ lint: setup
 	cargo clippy --lib --all-features -- -D warnings
 	cargo clippy --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p allpass-crypto-wasm --lib --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features test-engine -- -D warnings
 
 ## test-rust: the core's unit, vector, error and doc tests
 test-rust: setup
-	cargo test --all-targets 2>&1 | $(PASSES) "cargo test"
+	cargo test --all-targets --features test-engine 2>&1 | $(PASSES) "cargo test"
 	cargo test --doc 2>&1 | $(PASSES) "cargo test --doc"
 
 ## test-standalone: a clone with nothing beside it passes cargo test; the core builds for both
@@ -98,9 +99,18 @@ test-node: setup pack
 	  $$node --test --test-reporter=tap $(or $(FILE),tests/node/*.test.mjs) 2>&1 | $(PASSES) "node --test ($$version)"; \
 	done
 
-## test-e2e: the www/ page in headless Chromium (playwright-core) and the inbox server's limits
+## test-e2e: the debugging page (pkg/www) in headless Chromium (playwright-core) and the inbox server's limits
 test-e2e: setup build
 	node --test --test-reporter=tap $(or $(FILE),tests/e2e/*.test.mjs) 2>&1 | $(PASSES) "node --test tests/e2e"
+
+## test-cli: `npx allpass-crypto` from the packed tarball: every command on Node 20, 22 and 24;
+## serve with the page in Chromium, Firefox and WebKit, and the inbox's memory bound
+test-cli: setup pack
+	for node in $(NODES); do \
+	  version=$$($$node --version); \
+	  $(TARBALL_ENV) $$node --test --test-reporter=tap $(or $(FILE),tests/cli/commands.test.mjs) 2>&1 | $(PASSES) "node --test tests/cli/commands ($$version)"; \
+	done
+	$(if $(FILE),,$(TARBALL_ENV) node --test --test-reporter=tap tests/cli/serve.test.mjs tests/cli/browsers.test.mjs tests/cli/memory.test.mjs 2>&1 | $(PASSES) "node --test tests/cli (serve, browsers, memory)")
 
 ## test-runtimes: the packed tarball in Node 20/22/24 (require, import), TypeScript, a browser
 ## without a bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd
@@ -114,9 +124,9 @@ fuzz-smoke: setup
 fuzz: setup
 	.ci/fuzz $(FUZZ_SECONDS)
 
-## serve: the debugging page and local webhook inbox on http://127.0.0.1:$${PORT:-8080}
+## serve: the debugging page and local webhook inbox (what `npx allpass-crypto serve` runs)
 serve: build
-	node www/server.mjs
+	node pkg/bin/allpass-crypto.mjs serve
 
 ## bench: the benchmark suite (not part of `make test`); writes benches/RESULTS.md
 bench: setup pack

@@ -1,22 +1,47 @@
-// `make serve`: the debugging page and a local webhook inbox, on node:http alone.
+// The debugging page and a local webhook inbox, on node:http alone. `npx allpass-crypto serve`
+// and `make serve` both run this file (through bin/allpass-crypto.mjs).
 //
-//   GET  /                 the page (www/), and /pkg/* the package's browser build
-//   POST /webhook          stores the raw body (JSON, at most 1 MB; the last 100 kept), answers 200
+//   POST /webhook          open to anyone: stores the raw body (JSON, at most 1 MB), answers 200
+//   GET  /                 the page (../www/), and /dist/web/* the package's browser build
 //   GET  /webhooks         the stored bodies, oldest first
-//   GET  /events           Server-Sent Events: one `webhook` event per arrival
+//   GET  /events           Server-Sent Events: `webhook` per arrival, `forward` per forward result
+//
+// Everything but POST /webhook needs the token printed at start-up (`/?token=…` sets an HttpOnly,
+// SameSite=Strict cookie, as Jupyter does), so a tunnel pointed at the port exposes the webhook
+// endpoint and nothing else. Memory is bounded: bodies being received, bodies stored, bodies
+// waiting to be forwarded and each event-stream subscriber's unsent buffer all have a ceiling.
 //
 // The server never sees a key: webhooks are stored and shown encrypted, and decrypted in the
 // browser with the key typed there.
 import http from 'node:http';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** The inbox keeps the last MAX_STORED webhooks, and at most MAX_STORED_BYTES of them in all. */
 export const MAX_STORED = 100;
+export const MAX_STORED_BYTES = 16 * 1024 * 1024;
+/** Request bodies being read at once; further requests wait (unread, in the kernel's buffers). */
+export const MAX_RECEIVING_BYTES = 8 * 1024 * 1024;
+/** Requests waiting for that budget; past it they get 503. */
+export const MAX_WAITING = 256;
+/** A subscriber whose unsent event-stream buffer passes this is dropped (its browser reconnects). */
+export const MAX_UNSENT_BYTES = 64 * 1024;
+export const MAX_SUBSCRIBERS = 16;
+/** --forward-to: requests in flight, bytes queued behind them, and how long one may take. */
+export const FORWARD_CONCURRENCY = 4;
+export const MAX_FORWARD_QUEUE_BYTES = 8 * 1024 * 1024;
+export const FORWARD_TIMEOUT_MS = 10_000;
+/** With a `collectGarbage` option, a full collection runs after every this many bytes received. */
+export const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
 
-const WWW = resolve(fileURLToPath(new URL('.', import.meta.url)));
-const PKG = resolve(WWW, '../pkg/dist/web');
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** The page, and the browser build it imports as ../dist/web/ (the same layout on disk). */
+export const WWW = resolve(HERE, '../www');
+export const DIST_WEB = resolve(HERE, '../dist/web');
+
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -56,61 +81,231 @@ function send(response, status, body, headers = {}) {
   response.end(text);
 }
 
-/** Creates the server; `listen` it yourself. */
-export function createServer({ log = () => {} } = {}) {
+const digest = (text) => createHash('sha256').update(String(text)).digest();
+/** Constant-time comparison of a presented token with the real one (hashes first: equal lengths). */
+function sameToken(presented, token) {
+  return typeof presented === 'string' && presented !== '' && timingSafeEqual(digest(presented), digest(token));
+}
+
+function cookie(request, name) {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** A byte budget that requests wait for in arrival order. */
+function budget(total) {
+  let free = total;
+  const waiting = [];
+  return {
+    get waiting() { return waiting.length; },
+    get used() { return total - free; },
+    acquire(bytes) {
+      if (waiting.length === 0 && bytes <= free) {
+        free -= bytes;
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => waiting.push({ bytes, resolve }));
+    },
+    release(bytes) {
+      free += bytes;
+      while (waiting.length && waiting[0].bytes <= free) {
+        const next = waiting.shift();
+        free -= next.bytes;
+        next.resolve();
+      }
+    },
+  };
+}
+
+/**
+ * Creates the server; `listen` it yourself.
+ * - `token`: the secret the page and the inbox need (random unless given); also `server.token`.
+ * - `forwardTo`: a URL every received webhook is POSTed to, unchanged.
+ * - `log`: a function given one line per event (never a body, never a key).
+ * - `collectGarbage`: a full garbage collection (the CLI passes V8's); called every
+ *   COLLECT_EVERY_BYTES received, so a burst of large bodies does not leave hundreds of MB of
+ *   dead strings waiting for the collector's own schedule.
+ */
+export function createServer({ log = () => {}, token = randomBytes(24).toString('base64url'), forwardTo, collectGarbage } = {}) {
+  if (forwardTo !== undefined) {
+    const url = new URL(forwardTo);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`--forward-to must be an http(s) URL, got ${url.protocol}`);
+    forwardTo = url.href;
+  }
   const stored = [];
-  const listeners = new Set();
+  let storedBytes = 0;
+  const subscribers = new Set();
+  const receiving = budget(MAX_RECEIVING_BYTES);
+  const forwards = { active: 0, queue: [], queuedBytes: 0, done: 0 };
   let nextId = 1;
+  let dropped = 0;
+  let receivedSinceCollect = 0;
+
+  function broadcast(event, id, value) {
+    const message = `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(value)}\n\n`;
+    for (const subscriber of subscribers) {
+      // Still holding what it was sent before: it is not reading. Drop it; a browser reconnects
+      // and the page fetches the stored webhooks again.
+      if (subscriber.writableLength > MAX_UNSENT_BYTES) {
+        subscribers.delete(subscriber);
+        subscriber.destroy();
+        dropped++;
+        log('event stream: dropped a subscriber that stopped reading');
+        continue;
+      }
+      subscriber.write(message);
+    }
+  }
+
+  function store(webhook) {
+    stored.push(webhook);
+    storedBytes += webhook.body.length;
+    while (stored.length > MAX_STORED || storedBytes > MAX_STORED_BYTES) storedBytes -= stored.shift().body.length;
+  }
+
+  function settleForward(webhook, result) {
+    webhook.forward = { url: forwardTo, ...result };
+    forwards.done++;
+    log(`webhook #${webhook.id}: forwarded to ${forwardTo}: ${result.status ?? result.error}${result.ms === undefined ? '' : ` in ${result.ms} ms`}`);
+    broadcast('forward', webhook.id, { id: webhook.id, forward: webhook.forward });
+  }
+
+  async function forwardOne(webhook, contentType) {
+    const started = performance.now();
+    try {
+      const response = await fetch(forwardTo, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: webhook.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+      });
+      await response.arrayBuffer().catch(() => {});
+      settleForward(webhook, { status: response.status, ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      const reason = error?.name === 'TimeoutError' ? `no answer within ${FORWARD_TIMEOUT_MS / 1000} s` : (error?.cause?.code ?? error?.message ?? String(error));
+      settleForward(webhook, { error: `not delivered: ${reason}`, ms: Math.round(performance.now() - started) });
+    }
+  }
+
+  function pumpForwards() {
+    while (forwards.active < FORWARD_CONCURRENCY && forwards.queue.length) {
+      const { webhook, contentType } = forwards.queue.shift();
+      forwards.queuedBytes -= webhook.body.length;
+      forwards.active++;
+      forwardOne(webhook, contentType).finally(() => {
+        forwards.active--;
+        pumpForwards();
+      });
+    }
+  }
+
+  function forward(webhook, contentType) {
+    if (forwards.queuedBytes + webhook.body.length > MAX_FORWARD_QUEUE_BYTES) {
+      return settleForward(webhook, { error: 'not forwarded: too many webhooks already waiting to be forwarded' });
+    }
+    webhook.forward = { url: forwardTo, pending: true };
+    forwards.queue.push({ webhook, contentType });
+    forwards.queuedBytes += webhook.body.length;
+    pumpForwards();
+  }
 
   async function receive(request, response) {
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY_BYTES) {
+    const tooBig = () => {
       request.resume();
-      return send(response, 413, { error: `body over ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+      send(response, 413, { error: `body over ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+    };
+    const declared = Number(request.headers['content-length'] ?? NaN);
+    if (declared > MAX_BODY_BYTES) return tooBig();
+    if (receiving.waiting >= MAX_WAITING) {
+      request.resume();
+      return send(response, 503, { error: 'too many webhooks arriving at once; retry' }, { connection: 'close', 'retry-after': '1' });
     }
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of request) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.resume();
-        return send(response, 413, { error: `body over ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
-      }
-      chunks.push(chunk);
-    }
-    const body = Buffer.concat(chunks).toString('utf8');
+    // Reserve what this body can take before reading it: under load, requests wait here unread.
+    const reserved = Number.isFinite(declared) && declared >= 0 ? declared : MAX_BODY_BYTES;
+    await receiving.acquire(reserved);
+    let body;
     try {
-      JSON.parse(body);
-    } catch {
-      return send(response, 400, { error: 'body is not JSON; Allpass webhooks are JSON envelopes' });
+      const chunks = [];
+      let size = 0;
+      for await (const chunk of request) {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES || size > reserved) return tooBig();
+        chunks.push(chunk);
+      }
+      body = Buffer.concat(chunks, size).toString('utf8');
+      chunks.length = 0;
+      try {
+        JSON.parse(body);
+      } catch {
+        return send(response, 400, { error: 'body is not JSON; Allpass webhooks are JSON envelopes' });
+      }
+    } finally {
+      receiving.release(reserved);
+      receivedSinceCollect += reserved;
+      if (collectGarbage && receivedSinceCollect >= COLLECT_EVERY_BYTES) {
+        receivedSinceCollect = 0;
+        collectGarbage();
+      }
     }
     const webhook = { id: nextId++, receivedAt: new Date().toISOString(), body };
-    stored.push(webhook);
-    if (stored.length > MAX_STORED) stored.shift();
-    for (const listener of listeners) listener.write(`event: webhook\nid: ${webhook.id}\ndata: ${JSON.stringify(webhook)}\n\n`);
-    log(`webhook #${webhook.id}: ${body.length} bytes`);
+    store(webhook);
+    log(`webhook #${webhook.id}: ${Buffer.byteLength(body)} bytes`);
+    if (forwardTo) forward(webhook, request.headers['content-type'] ?? 'application/json');
+    broadcast('webhook', webhook.id, webhook);
     return send(response, 200, { received: true, id: webhook.id });
   }
 
   function events(request, response) {
+    if (subscribers.size >= MAX_SUBSCRIBERS) return send(response, 503, { error: 'too many open inbox pages' });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     response.write(': connected\n\n');
-    listeners.add(response);
-    request.on('close', () => listeners.delete(response));
+    subscribers.add(response);
+    const forget = () => subscribers.delete(response);
+    request.on('close', forget);
+    response.on('close', forget);
+  }
+
+  function unauthorized(request, response, pathname) {
+    if (pathname === '/' || pathname.endsWith('.html')) {
+      response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      return response.end('This webhook inbox needs its token: open the URL that `allpass-crypto serve` printed when it started (it ends in ?token=…).\n');
+    }
+    return send(response, 401, { error: 'token required: open the URL printed by `allpass-crypto serve`' });
   }
 
   const server = http.createServer(async (request, response) => {
     try {
-      const { pathname } = new URL(request.url, 'http://localhost');
+      const url = new URL(request.url, 'http://localhost');
+      const { pathname } = url;
       if (pathname === '/webhook') {
         if (request.method !== 'POST') return send(response, 405, { error: 'POST a webhook body here' }, { allow: 'POST' });
         return await receive(request, response);
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+
+      // Cookies are per host, not per port: the port in the name keeps two inboxes apart.
+      const cookieName = `allpass-inbox-${request.socket.localPort}`;
+      if (url.searchParams.has('token')) {
+        if (!sameToken(url.searchParams.get('token'), token)) return unauthorized(request, response, '/');
+        url.searchParams.delete('token');
+        response.writeHead(303, {
+          location: `${pathname}${url.search}`,
+          'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+        });
+        return response.end();
+      }
+      if (!sameToken(cookie(request, cookieName), token)) return unauthorized(request, response, pathname);
+
       if (pathname === '/webhooks') return send(response, 200, stored);
       if (pathname === '/events') return events(request, response);
-      const file = pathname.startsWith('/pkg/') ? await staticFile(PKG, pathname.slice(5)) : await staticFile(WWW, pathname);
-      if (!file || pathname.endsWith('.mjs')) return send(response, 404, { error: 'not found' });
+      const file = pathname.startsWith('/dist/web/') ? await staticFile(DIST_WEB, pathname.slice('/dist/web/'.length)) : await staticFile(WWW, pathname);
+      if (!file || pathname.endsWith('.mjs') || pathname.endsWith('.png')) return send(response, 404, { error: 'not found' });
       response.writeHead(200, {
         'content-type': file.type,
         'content-security-policy': CSP,
@@ -127,20 +322,39 @@ export function createServer({ log = () => {} } = {}) {
     }
   });
   server.on('clientError', (_, socket) => socket.destroy());
+  server.token = token;
+  server.forwardTo = forwardTo;
+  /** What the limits are holding right now (for tests and the curious). */
+  server.inboxStats = () => ({
+    stored: stored.length,
+    storedBytes,
+    subscribers: subscribers.size,
+    droppedSubscribers: dropped,
+    receivingBytes: receiving.used,
+    waiting: receiving.waiting,
+    forwarding: forwards.active,
+    forwardQueueBytes: forwards.queuedBytes,
+    forwarded: forwards.done,
+  });
   // Server-Sent Events connections must not keep the process alive on close().
   server.closeAllEvents = () => {
-    for (const listener of listeners) listener.end();
-    listeners.clear();
+    for (const subscriber of subscribers) subscriber.end();
+    subscribers.clear();
   };
   return server;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const port = Number(process.env.PORT ?? 8080);
-  const server = createServer({ log: (line) => console.log(line) });
-  server.listen(port, '127.0.0.1', () => {
-    const { port: actual } = server.address();
-    console.log(`allpass-crypto debugging page and webhook inbox: http://127.0.0.1:${actual}/`);
-    console.log(`point webhooks (or a tunnel) at http://127.0.0.1:${actual}/webhook`);
+/** Starts the server and resolves to { server, url, origin } once it listens. */
+export function startServer({ port = 8080, host = '127.0.0.1', ...options } = {}) {
+  const server = createServer(options);
+  return new Promise((resolveStart, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const { port: actual } = server.address();
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      const origin = `http://${shownHost}:${actual}`;
+      resolveStart({ server, origin, url: `${origin}/?token=${server.token}` });
+    });
   });
 }

@@ -1,6 +1,6 @@
 // The debugging page. All decryption happens here, in WebAssembly; the key never leaves the tab.
 // Everything a webhook contains is untrusted: it is only ever put on the page as text.
-import init, { AllpassCipher, createWebhook, decryptData, generateKey, parseWebhook } from './pkg/allpass_crypto.js';
+import init, { AllpassCipher, createWebhook, decryptData, generateKey, parseWebhook } from '../dist/web/allpass_crypto.js';
 
 await init();
 
@@ -269,30 +269,68 @@ function renderInbox() {
     });
     return el('li', { className: state },
       el('div', { className: 'meta', textContent: `#${webhook.id} · received ${new Date(webhook.receivedAt).toLocaleTimeString()} · ${webhook.body.length} bytes` }),
+      ...(webhook.forward ? [forwardLine(webhook.forward)] : []),
       el('code', { className: 'summary', textContent: summary.length > 300 ? `${summary.slice(0, 300)}…` : summary }),
       open);
   });
   $('inbox').replaceChildren(...items);
 }
 
+/** `serve --forward-to URL`: what the user's own endpoint answered. */
+function forwardLine(forward) {
+  let text;
+  let state;
+  if (forward.pending) [text, state] = [`forwarding to ${forward.url}…`, 'pending'];
+  else if (forward.status !== undefined) [text, state] = [`forwarded to ${forward.url}: ${forward.status} in ${forward.ms} ms`, forward.status >= 200 && forward.status < 300 ? 'ok' : 'bad'];
+  else [text, state] = [`forward to ${forward.url}: ${forward.error}`, 'bad'];
+  const line = el('div', { className: `forward ${state}`, textContent: text });
+  line.dataset.testid = 'forward';
+  if (forward.status !== undefined) line.dataset.status = String(forward.status);
+  return line;
+}
+
 function addWebhook(webhook) {
-  if (received.some((known) => known.id === webhook.id)) return;
-  received.push(webhook);
-  if (received.length > 100) received.shift();
+  const known = received.find((item) => item.id === webhook.id);
+  if (known) {
+    if (webhook.forward && !webhook.forward.pending) known.forward = webhook.forward;
+  } else {
+    received.push(webhook);
+    received.sort((a, b) => a.id - b.id);
+    if (received.length > 100) received.shift();
+  }
   renderInbox();
+}
+
+function forwarded({ id, forward }) {
+  const known = received.find((item) => item.id === id);
+  if (!known) return;
+  known.forward = forward;
+  renderInbox();
+}
+
+async function fetchStored() {
+  const response = await fetch('/webhooks');
+  if (response.status === 401) throw new Error('token');
+  if (!response.ok) throw new Error(String(response.status));
+  (await response.json()).forEach(addWebhook);
 }
 
 async function connectInbox() {
   try {
-    const response = await fetch('/webhooks');
-    if (!response.ok) throw new Error(String(response.status));
-    (await response.json()).forEach(addWebhook);
+    await fetchStored();
     const events = new EventSource('/events');
     events.addEventListener('webhook', (event) => addWebhook(JSON.parse(event.data)));
-    events.addEventListener('open', () => { $('inbox-status').textContent = 'Listening for webhooks.'; });
+    events.addEventListener('forward', (event) => forwarded(JSON.parse(event.data)));
+    // After a reconnect (the server drops a stream that falls behind), catch up from the store.
+    events.addEventListener('open', () => {
+      $('inbox-status').textContent = 'Listening for webhooks.';
+      fetchStored().catch(() => {});
+    });
     events.addEventListener('error', () => { $('inbox-status').textContent = 'Inbox disconnected; retrying…'; });
-  } catch {
-    $('inbox-status').textContent = 'No inbox here: serve this page with `make serve` to receive webhooks.';
+  } catch (error) {
+    $('inbox-status').textContent = error.message === 'token'
+      ? 'The inbox needs its token: open the URL `allpass-crypto serve` printed.'
+      : 'No inbox here: run `npx allpass-crypto serve` to receive webhooks (decrypt and encrypt work without it).';
   }
 }
 

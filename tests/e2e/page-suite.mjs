@@ -1,12 +1,23 @@
-// The debugging page in real headless Chromium (Debian's, driven by playwright-core) against the
-// server started here: decrypting, encrypting, every error explained, the live inbox, and the
-// promises the page makes (no request leaves the origin, no console errors, phone width).
+// The debugging page's tests in real headless Chromium (Debian's, driven by playwright-core):
+// decrypting, encrypting, every error explained, the live inbox, and the promises the page makes
+// (no request leaves the origin, no console errors, phone width). Run against the repo's server
+// (www.test.mjs) and against `allpass-crypto serve` from the installed tarball (tests/cli).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { createServer } from '../../www/server.mjs';
 import * as ref from '../node/reference.mjs';
+
+export const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+/**
+ * Registers the page's tests. `start()` resolves to { origin, url, stop }: `url` carries the
+ * inbox token; `hooks.after(page, context)` runs extra checks on the same page before it closes.
+ */
+export function pageSuite(name, start, extra) {
 
 const ARTIFACTS = new URL('../.artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -25,24 +36,22 @@ const requests = [];
 const consoleErrors = [];
 
 before(async () => {
-  server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await start();
+  origin = server.origin;
+  browser = await chromium.launch(CHROMIUM);
   page = await browser.newPage();
   page.on('request', (request) => requests.push(request.url()));
   page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
   page.on('pageerror', (error) => consoleErrors.push(String(error)));
-  await open();
+  // The printed URL carries the token; the server swaps it for a cookie and drops it from the URL.
+  await page.goto(server.url);
+  assert.equal(page.url(), `${origin}/`);
+  await page.waitForSelector('body[data-ready="true"]');
 });
 
 after(async () => {
   await browser?.close();
-  server?.closeAllEvents();
-  await new Promise((resolve) => server.close(resolve));
+  await server?.stop();
 });
 
 async function open() {
@@ -57,7 +66,7 @@ async function decrypt(keyText, inputText) {
   await byTestId('decrypt').click();
 }
 
-describe('debugging page', () => {
+describe(name, () => {
   it('decrypts a webhook made by node:crypto, with the envelope fields and the age', async () => {
     await decrypt(key, envelope);
     await assert.doesNotReject(byTestId('output').waitFor());
@@ -195,4 +204,7 @@ describe('debugging page', () => {
     assert.deepEqual(foreign, []);
     assert.deepEqual(consoleErrors, []);
   });
+
+  if (extra) extra(() => ({ page, origin, byTestId, open, requests, consoleErrors }));
 });
+}

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { Miniflare } from 'miniflare';
 import * as ref from '../node/reference.mjs';
-import { staticFile } from '../../www/server.mjs';
+import { staticFile } from '../../pkg/lib/server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = (name) => join(here, 'node_modules/.bin', name);
