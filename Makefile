@@ -23,7 +23,7 @@ NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node $(CURDIR
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: help setup setup-build build pack test lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-build build pack test lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-runtimes fuzz-smoke fuzz serve bench clean
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
@@ -62,7 +62,7 @@ pack: build
 ## test: every suite below; the last line reads 'total: N passed, 0 failed'
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-runtimes fuzz-smoke
+	$(MAKE) --no-print-directory lint test-rust test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-runtimes fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
 	@awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
@@ -111,6 +111,13 @@ test-cli: setup pack
 	  $(TARBALL_ENV) $$node --test --test-reporter=tap $(or $(FILE),tests/cli/commands.test.mjs) 2>&1 | $(PASSES) "node --test tests/cli/commands ($$version)"; \
 	done
 	$(if $(FILE),,$(TARBALL_ENV) node --test --test-reporter=tap tests/cli/serve.test.mjs tests/cli/browsers.test.mjs tests/cli/memory.test.mjs 2>&1 | $(PASSES) "node --test tests/cli (serve, browsers, memory)")
+
+## test-integrations: the webhook handler and middleware under real servers from npm (node:http,
+## Express 5, Fastify 5, Koa 3, Hono on Node and in workerd, Deno.serve, Bun.serve), the ordering
+## helper, the API client against a local server, tsc --strict over a consumer
+test-integrations: setup pack
+	$(TARBALL_ENV) node --test --test-reporter=tap $(or $(FILE),tests/integrations/*.test.mjs) 2>&1 | $(PASSES) "integrations"
+	node tests/integrations/table.mjs
 
 ## test-runtimes: the packed tarball in Node 20/22/24 (require, import), TypeScript, a browser
 ## without a bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd

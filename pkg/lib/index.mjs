@@ -1,3 +1,7 @@
 // The JavaScript layer of the package, on top of the WebAssembly core: everything here calls
 // the core through ./api.mjs. Its types are in ./types.d.ts (compiled into every build's .d.ts).
 export { isAllpassError } from './errors.mjs';
+export { createWebhookHandler } from './handler.mjs';
+export { createNodeMiddleware } from './middleware.mjs';
+export { createOrder, isStale, memoryLastSeen, orderKey, processInOrder } from './order.mjs';
+export { createClient, encryptRequest, parseResponse } from './client.mjs';

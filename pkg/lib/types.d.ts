@@ -1,2 +1,258 @@
 /** True when `value` is an error thrown by this package (an `AllpassError`), whatever realm or copy of the package threw it. */
 export function isAllpassError(value: unknown): value is AllpassError;
+
+// ---- Applicant events, as documented by the vendor -------------------------------------------
+
+/**
+ * The applicant webhook names, as documented by the vendor ("Applicant Webhooks"). The list is
+ * not known to be complete (the docs also mention duplicate / expired-document and duplicate
+ * email / phone events without naming them), so any other string is accepted too.
+ *
+ * NOT documented: which payload field carries this name (the vendor's example block is empty).
+ * The types therefore do not claim one; read it from the payload as `unknown` and check it.
+ */
+export type ApplicantEventName =
+  | 'applicantCreated' | 'applicantInProgress' | 'applicantIncomplete' | 'applicantInReview'
+  | 'applicantRejected' | 'applicantApproved' | 'applicantCompleted' | 'applicantOnHold'
+  | 'applicantStepPassed'
+  | (string & {});
+
+/**
+ * An applicant webhook's decrypted payload, as documented by the vendor: `id`, `externalUserId`
+ * and `appKey` required, `warnings` and `stepName` optional. Every other field is undocumented
+ * and typed `unknown` (check it before use), including the one that names the event.
+ */
+export interface ApplicantEventPayload {
+  /** The applicant (a UUID): what event order is kept per. */
+  id: string;
+  /** Your own id for the user, as given when the applicant was created. */
+  externalUserId: string;
+  /** The application (a UUID). */
+  appKey: string;
+  warnings?: string[];
+  stepName?: string;
+  readonly [field: string]: unknown;
+}
+
+/** A decrypted applicant webhook. */
+export type ApplicantWebhook = Webhook<ApplicantEventPayload>;
+
+// ---- Receiving webhooks: createWebhookHandler, createNodeMiddleware -------------------------
+
+/** A time as ordering reads it: an ISO-8601 string (the envelope's `time`), a Date, or milliseconds. */
+export type EventTime = string | Date | number;
+
+/**
+ * Where the time of the last processed event per applicant is kept (Redis, SQL, a Map…); sync
+ * or async. `set` is called only after `onEvent` succeeded, with what `timeOf` returned (by
+ * default the envelope's `time` string).
+ */
+export interface LastSeenStore {
+  get(applicantId: string): EventTime | null | undefined | Promise<EventTime | null | undefined>;
+  set(applicantId: string, time: EventTime): unknown;
+  /**
+   * Optional, atomic: store `time` only if the stored value is still `expected` (what `get`
+   * returned; `undefined`/`null` for none) and say whether it did. With it the recorded time
+   * never goes backwards when deliveries race, across processes too.
+   */
+  compareAndSet?(applicantId: string, expected: EventTime | null | undefined, time: EventTime): boolean | Promise<boolean>;
+}
+
+/** The statuses a webhook is answered with. */
+export type WebhookStatus = 200 | 400 | 405 | 413 | 500;
+
+/** Options of `createWebhookHandler` and `createNodeMiddleware`. `C`: what the callbacks get as context. */
+export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
+  /** The key, or the keys while rotating (newest first): an event under any of them is accepted. */
+  key: AllpassKey;
+  /** Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries). */
+  onEvent(event: Webhook<T>, context: C): unknown;
+  /**
+   * Told why a request was not answered 200: the cause (an `AllpassError` with its `code`, or
+   * what `onEvent` / the store threw) and the status sent. Not awaited; its failures are ignored.
+   * Log `error.code`, never the body or the key.
+   */
+  onError?(error: unknown, context: C & { status: Exclude<WebhookStatus, 200 | 405> }): unknown;
+  /** The largest body read, in bytes (default 1 MiB); a larger one is answered 413 without reading it all. */
+  maxBodyBytes?: number;
+  /** Keeps event order per applicant: an event older than the last processed one is answered 200 but not passed on. */
+  lastSeen?: LastSeenStore;
+  /** Called instead of `onEvent` for a stale event, with the stored time it is older than. */
+  onStale?(event: Webhook<T>, lastSeen: EventTime): unknown;
+  /** The time to order by (default: the envelope's `time`, the only documented timestamp). */
+  timeOf?(event: Webhook<T>): EventTime;
+}
+
+/** What `createWebhookHandler`'s callbacks get as context. */
+export interface WebhookContext {
+  request: Request;
+}
+
+/** The parts of node:http's IncomingMessage the middleware uses (Express and Connect requests have them). */
+export interface NodeRequestLike {
+  method?: string;
+  headers: { [name: string]: string | string[] | undefined };
+  /** Set by a body parser that already ran: the raw string or Buffer, or the parsed object. */
+  body?: unknown;
+  readable?: boolean;
+  readableEnded?: boolean;
+  complete?: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  pause(): unknown;
+}
+
+/** The parts of node:http's ServerResponse the middleware uses. */
+export interface NodeResponseLike {
+  headersSent: boolean;
+  writableEnded?: boolean;
+  writeHead(statusCode: number, headers: { [name: string]: string }): unknown;
+  end(): unknown;
+}
+
+/** What `createNodeMiddleware`'s callbacks get as context. */
+export interface NodeWebhookContext<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike> {
+  req: Req;
+  res: Res;
+}
+
+/**
+ * A web-standard webhook endpoint, `(request) => Promise<Response>`, for Next.js route
+ * handlers, Hono, Cloudflare Workers, Deno.serve and Bun.serve. Answers: 405 unless POST; 413
+ * for a body over `maxBodyBytes` (not read to the end); 400, always identical (no body), for
+ * anything that cannot be read, parsed or decrypted; 500 when `onEvent` or the store fails;
+ * else 200 (a stale event too). `extra`, when given (a Worker's `{ env, ctx }`), is spread into
+ * the callbacks' context beside `request`.
+ */
+export function createWebhookHandler<T = ApplicantEventPayload, E extends object = {}>(
+  options: WebhookOptions<T, WebhookContext & Partial<E>>,
+): (request: Request, extra?: E) => Promise<Response>;
+
+/**
+ * The same endpoint as middleware for node:http, Express and Connect (`(req, res, next?)`),
+ * and through `request.raw` / `reply.raw` Fastify, through `ctx.req` / `ctx.res` Koa. Uses
+ * `req.body` when a body parser already ran, else reads the stream (at most `maxBodyBytes`).
+ * Answers every request itself; never calls `next`.
+ */
+export function createNodeMiddleware<T = ApplicantEventPayload, Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
+  options: WebhookOptions<T, NodeWebhookContext<Req, Res>>,
+): (req: Req, res: Res, next?: (error?: unknown) => void) => Promise<void>;
+
+// ---- Event order: the helper the handlers use ------------------------------------------------
+
+/** Ordering options: the store, the time to order by, what to do with a stale event. */
+export interface OrderOptions<T = ApplicantEventPayload> {
+  lastSeen?: LastSeenStore;
+  timeOf?(event: Webhook<T>): EventTime;
+  onStale?(event: Webhook<T>, lastSeen: EventTime): unknown;
+}
+
+/** What `processInOrder` did: handled it, skipped it as stale, or handled it unordered (no applicant id, or no store). */
+export type OrderOutcome = 'handled' | 'stale' | 'unordered';
+
+/** The ordering rule alone: true when `time` is older than `lastSeen` (equal is not stale). Throws a `TypeError` for a time that is not a date. */
+export function isStale(time: EventTime, lastSeen: EventTime | null | undefined): boolean;
+
+/** `{ applicantId, time }` of an event (the payload's `id`; `timeOf(event)` or the envelope's `time`), or `null` when the payload has no string `id`. */
+export function orderKey<T>(event: Webhook<T>, timeOf?: (event: Webhook<T>) => EventTime): { applicantId: string; time: EventTime } | null;
+
+/**
+ * Runs `handle()` unless the event is stale, then records its time. Calls for one applicant
+ * through one `createOrder` run one at a time; across processes see `LastSeenStore.compareAndSet`.
+ */
+export function processInOrder<T>(event: Webhook<T>, options: OrderOptions<T>, handle: () => unknown): Promise<OrderOutcome>;
+
+/** The ordering state a handler keeps (a queue per applicant in this process): `run` as `processInOrder`. */
+export function createOrder<T = ApplicantEventPayload>(options?: OrderOptions<T>): { run(event: Webhook<T>, handle: () => unknown): Promise<OrderOutcome> };
+
+/** A `LastSeenStore` in memory (with `compareAndSet`): for one process, and tests. */
+export function memoryLastSeen(): Required<LastSeenStore> & { get(applicantId: string): EventTime | undefined };
+
+// ---- The public API (Open API), as documented by the vendor ----------------------------------
+
+/** `POST /api/public/applicant`'s body, as documented by the vendor. */
+export interface CreateApplicantBody {
+  /** Your own id for the user. */
+  externalUserId: string;
+  /** The verification flow's name. */
+  flowName: string;
+  phone?: string;
+  email?: string;
+  /** The language the results are shown to the applicant in. */
+  lang?: string;
+  /** Data to compare with what is read from the applicant's documents. */
+  suppliedInfo?: Record<string, unknown>;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * An applicant profile, as documented by the vendor's response example (`id`, `externalUserId`,
+ * `status` such as `INIT`, `review`, `servicesData`, …); beyond `id` and `externalUserId` the
+ * docs give no guarantees, so the rest is `unknown`.
+ */
+export interface ApplicantProfile {
+  id: string;
+  externalUserId: string;
+  status?: string;
+  readonly [field: string]: unknown;
+}
+
+/** A parsed API answer: the envelope, `data` decrypted when it came encrypted. */
+export interface ApiResponse<T = unknown> {
+  status: boolean;
+  statusCode: number;
+  data: T;
+  /** True when `data` came encrypted (and was decrypted); false when the vendor sent it in clear. */
+  encrypted: boolean;
+  /** With `encrypted`: which key of the list decrypted it. */
+  keyIndex?: number;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Thrown by the client for a non-2xx answer or `status: false`: an `AllpassError` with code
+ * `API_ERROR` and `status` the HTTP status (`isAllpassError` is true for it).
+ */
+export interface AllpassApiError extends Omit<AllpassError, 'code'> {
+  code: 'API_ERROR';
+  /** The HTTP status. */
+  status: number;
+  /** The envelope's `statusCode`, when the answer had one. */
+  statusCode?: number;
+  /** The parsed answer, when it could be parsed. */
+  body?: ApiResponse;
+}
+
+/** The documented encrypted request body: `{ data: encryptData(data, key) }` (with a list of keys, the first). */
+export function encryptRequest(data: unknown, key: AllpassKey): { data: string };
+
+/**
+ * An API answer (text, bytes or parsed) → the envelope with `data` decrypted and parsed when it
+ * is an encrypted string, or as sent (`encrypted: false`) when in clear. `status: false` is returned as is.
+ */
+export function parseResponse<T = unknown>(body: string | Uint8Array | object, key: AllpassKey): ApiResponse<T>;
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  /** The API's base URL (the vendor's docs name no host). */
+  baseUrl: string | URL;
+  /** Sent as `x-private-app-key`. Never logged. */
+  appKey: string;
+  /** Encrypts request bodies (the first key) and decrypts answers (any key). */
+  key: AllpassKey;
+  /** Defaults to the global `fetch`. */
+  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<Response>;
+}
+
+/** The documented applicant calls. Each resolves to the parsed answer or throws `AllpassApiError`. */
+export interface AllpassClient {
+  /** `POST /api/public/applicant` (201), the body encrypted. */
+  createApplicant(body: CreateApplicantBody): Promise<ApiResponse<ApplicantProfile>>;
+  /** `GET /api/public/applicant/{applicantId}`: by internal id or your externalUserId. */
+  getApplicant(applicantId: string): Promise<ApiResponse<ApplicantProfile>>;
+  /** `GET /api/public/applicant/{applicantId}/status`: the current verification status (shape not documented). */
+  getApplicantStatus(applicantId: string): Promise<ApiResponse<unknown>>;
+}
+
+/** A thin client for the vendor's documented applicant API. */
+export function createClient(options: ClientOptions): AllpassClient;

@@ -62,6 +62,13 @@ for (const [flavour, lib] of flavours) {
       assert.equal(caught(() => cipher.decrypt(wire)).code, 'DECRYPT_FAILED', 'text cannot tell keys apart: first key only');
       assert.deepEqual(cipher.decryptJson(wire), { n: 1 });
       cipher.free();
+      const single = new lib.AllpassCipher(b);
+      const notUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x80, 0x7d]);
+      const bytes = single.decryptBytes(ref.encryptBytes(notUtf8, b));
+      assert.ok(bytes instanceof Uint8Array);
+      assert.deepEqual(Buffer.from(bytes), notUtf8, 'decryptBytes returns the plaintext bytes, not replacement characters');
+      assert.equal(caught(() => single.decryptBytes(ref.encryptBytes(notUtf8, a))).code, 'DECRYPT_FAILED');
+      single.free();
     });
 
     it('says which key of the list is wrong, and refuses empty or overlong lists', () => {

@@ -43,7 +43,7 @@ function check(result) {
   assert.deepEqual(result.webhook, payload, 'parseWebhook(createWebhook(x))');
   assert.equal(result.cipherDecrypted, JSON.stringify(payload), 'AllpassCipher');
   assert.equal(result.badKey, 'Error INVALID_KEY', 'a bad key throws an Error with code INVALID_KEY');
-  for (const name of ['AllpassCipher', 'configure', 'createWebhook', 'decryptData', 'encryptData', 'generateKey', 'isAllpassError', 'parseWebhook']) {
+  for (const name of ['AllpassCipher', 'configure', 'createClient', 'createNodeMiddleware', 'createWebhook', 'createWebhookHandler', 'decryptData', 'encryptData', 'encryptRequest', 'generateKey', 'isAllpassError', 'isStale', 'parseResponse', 'parseWebhook', 'processInOrder']) {
     assert.ok(result.runtimeKeys.includes(name), `exports ${name}`);
   }
 }

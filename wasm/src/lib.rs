@@ -27,6 +27,8 @@
 )]
 
 mod args;
+#[cfg(feature = "bench")]
+mod bench;
 mod error;
 
 use allpass_crypto::{Cipher, Keyring};
@@ -50,7 +52,9 @@ const TYPES: &str = concat!(
 /** The stable code on every error this package throws, as `error.code`. */
 export type AllpassErrorCode =
   | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
-  | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED';
+  | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED'
+  /** Thrown by the API client (`createClient`): a non-2xx answer or `status: false`. */
+  | 'API_ERROR';
 /**
  * The specific, public cause of a format error, as `error.reason` (absent on `DECRYPT_FAILED`,
  * whose cause stays secret, and on `INVALID_JSON` / `INVALID_ENVELOPE`, whose message says it).
@@ -194,6 +198,23 @@ impl AllpassCipher {
                 .first()
                 .decrypt(&encrypted_arg(&encrypted_text_with_iv)?)?;
             Ok(JsString::from(text.as_str()))
+        })
+    }
+
+    /// Decrypts to the raw plaintext bytes, with the first key, for payloads that are not text
+    /// (or not UTF-8): no U+FFFD replacement.
+    #[wasm_bindgen(js_name = decryptBytes, unchecked_return_type = "Uint8Array")]
+    pub fn decrypt_bytes(
+        &self,
+        #[wasm_bindgen(js_name = "encryptedTextWithIv", unchecked_param_type = "string")]
+        encrypted_text_with_iv: JsValue,
+    ) -> Result<js_sys::Uint8Array, JsValue> {
+        run(|| {
+            let bytes = self
+                .keys
+                .first()
+                .decrypt_to_bytes(&encrypted_arg(&encrypted_text_with_iv)?)?;
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()))
         })
     }
 

@@ -1,0 +1,109 @@
+// createNodeMiddleware: `(req, res, next?)` for node:http, Express, Connect (and, through
+// request.raw / reply.raw, Fastify and Koa). The same behaviour as createWebhookHandler, with
+// nothing but what node:http hands over: no node: imports.
+import { webhookCore } from './handler.mjs';
+
+const isBytes = (value) => value instanceof Uint8Array;
+
+/**
+ * The body a parser left on `req.body` (string, Buffer/Uint8Array, or a parsed object), or
+ * `undefined` when the stream is still to be read. An empty object on a stream nobody read is
+ * what old body parsers leave for a content type they skipped: the stream is read instead.
+ */
+function parsedBody(req) {
+  const body = req.body;
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string' || isBytes(body)) return body;
+  const unread = req.readable !== false && !req.readableEnded && !req.complete;
+  if (unread && typeof body === 'object' && Object.getPrototypeOf(body) === Object.prototype && Object.keys(body).length === 0) return undefined;
+  return body;
+}
+
+/** Reads the request stream, at most `max` bytes: the bytes, `tooLarge`, or `undefined` when
+ * someone else already consumed the stream (no body reached us). */
+function readStream(req, max, tooLarge) {
+  const declared = req.headers?.['content-length'];
+  if (declared !== undefined && /^\s*\d+\s*$/.test(declared) && Number(declared) > max) return Promise.resolve(tooLarge);
+  if (req.readableEnded || req.complete) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let total = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      req.off('close', onAborted);
+    };
+    const onData = (chunk) => {
+      const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      total += bytes.byteLength;
+      if (total > max) {
+        stop();
+        req.pause();
+        resolve(tooLarge);
+        return;
+      }
+      chunks.push(bytes);
+    };
+    const onEnd = () => {
+      stop();
+      const body = new Uint8Array(total);
+      let at = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      resolve(body);
+    };
+    const onError = (error) => {
+      stop();
+      reject(error);
+    };
+    const onAborted = () => onError(new Error('the request was aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+    req.on('close', onAborted); // closed before 'end': the client went away
+  });
+}
+
+/** The answers: no body, the same headers for every status. A 413 closes the connection, so
+ * the rest of the body is not read. */
+function send(res, status) {
+  if (res.headersSent || res.writableEnded) return;
+  const headers = { 'content-length': '0' };
+  if (status === 405) headers.allow = 'POST';
+  if (status === 413) headers.connection = 'close';
+  res.writeHead(status, headers);
+  res.end();
+}
+
+/**
+ * `(req, res, next?) => Promise<void>`: answers every request itself, as createWebhookHandler
+ * does (405, 413, one uniform 400, 500, 200) and never calls `next` (it is accepted so the
+ * function goes wherever Express or Connect middleware goes). Uses `req.body` when a body parser
+ * already ran (string, Buffer, or the parsed object), else reads the stream, at most
+ * `maxBodyBytes`.
+ */
+export function createNodeMiddleware(options) {
+  const core = webhookCore(options);
+  return async function allpassMiddleware(req, res, next) {
+    void next;
+    const context = { req, res };
+    if (req.method !== 'POST') return send(res, 405);
+    let body = parsedBody(req);
+    if (body !== undefined) {
+      const size = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : isBytes(body) ? body.byteLength : 0;
+      if (size > core.maxBodyBytes) body = core.tooLarge;
+    } else {
+      try {
+        body = await readStream(req, core.maxBodyBytes, core.tooLarge);
+      } catch (error) {
+        return send(res, core.unreadable(error, context));
+      }
+    }
+    send(res, await core.process(body, context));
+  };
+}

@@ -1,0 +1,31 @@
+// Prints the framework × behaviour table from what the last run of tests/integrations recorded
+// (target/integrations-results/), and writes it into README.md between the integrations markers
+// when the README has them, so the table cannot drift from the run.
+// Usage: node tests/integrations/table.mjs
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repo } from './harness.mjs';
+
+const dir = join(repo, 'target/integrations-results');
+if (!existsSync(dir)) throw new Error('no results: run the integration tests first');
+const order = ['node:http', 'Express 5', 'Fastify 5', 'Koa 3', 'Hono 4 on @hono/node-server', 'Deno.serve', 'Bun.serve', 'Hono 4 in workerd (Miniflare)'];
+const runs = readdirSync(dir)
+  .filter((name) => name.endsWith('.json'))
+  .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')))
+  .sort((a, b) => (order.indexOf(a.server) + 1 || 99) - (order.indexOf(b.server) + 1 || 99));
+const columns = [...new Set(runs.flatMap((run) => Object.keys(run.results)))];
+const cell = (value) => (value === true ? 'pass' : value === false ? '**FAIL**' : '–');
+const table = [
+  `| server | ${columns.join(' | ')} |`,
+  `| --- | ${columns.map(() => '---').join(' | ')} |`,
+  ...runs.map((run) => `| ${run.server} | ${columns.map((column) => cell(run.results[column])).join(' | ')} |`),
+].join('\n');
+console.log(table);
+
+const readme = join(repo, 'README.md');
+const [begin, end] = ['<!-- integrations:begin (written by tests/integrations/table.mjs) -->', '<!-- integrations:end -->'];
+const text = readFileSync(readme, 'utf8');
+const from = text.indexOf(begin);
+const to = text.indexOf(end);
+const allPassed = runs.every((run) => Object.values(run.results).every(Boolean));
+if (from >= 0 && to > from && allPassed) writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${table}\n${text.slice(to)}`);
