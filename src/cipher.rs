@@ -27,7 +27,10 @@ const KEY_LEN: usize = KEY_HEX_LEN / 2;
 /// ```
 #[derive(Clone)]
 pub struct Cipher {
-    engine: Engine,
+    /// On the heap, placed there by `expand` and never moved again: moving a `Cipher` moves
+    /// a pointer, and leaves no copy of round keys (the vector-permute engine keeps the first
+    /// one as the key's own bytes) in the stack frames it passes through.
+    engine: Box<Engine>,
 }
 
 /// The AES-256 block cipher behind every [`Cipher`]. In WebAssembly with SIMD: the
@@ -91,8 +94,8 @@ impl fmt::Debug for Cipher {
 }
 
 #[inline(never)]
-fn expand(bytes: &[u8; KEY_LEN]) -> Engine {
-    <Engine as KeyInit>::new(bytes.into())
+fn expand(bytes: &[u8; KEY_LEN]) -> Box<Engine> {
+    Box::new(<Engine as KeyInit>::new(bytes.into()))
 }
 
 /// Stack bytes overwritten after a key schedule: more than `expand` and its callees use.

@@ -2,7 +2,8 @@
 // (target/integrations-results/), and writes it into README.md between the integrations markers
 // when the README has them, so the table cannot drift from the run.
 // Usage: node tests/integrations/table.mjs
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { writeReadmeSection } from '../../.ci/readme-section.mjs';
 import { join } from 'node:path';
 import { repo } from './harness.mjs';
 
@@ -22,10 +23,5 @@ const table = [
 ].join('\n');
 console.log(table);
 
-const readme = join(repo, 'README.md');
-const [begin, end] = ['<!-- integrations:begin (written by tests/integrations/table.mjs) -->', '<!-- integrations:end -->'];
-const text = readFileSync(readme, 'utf8');
-const from = text.indexOf(begin);
-const to = text.indexOf(end);
 const allPassed = runs.every((run) => Object.values(run.results).every(Boolean));
-if (from >= 0 && to > from && allPassed) writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${table}\n${text.slice(to)}`);
+if (allPassed) writeReadmeSection('integrations', 'tests/integrations/table.mjs', table);

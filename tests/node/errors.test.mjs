@@ -184,7 +184,8 @@ for (const [flavour, lib] of flavours) {
         throwsCode(() => lib.decryptData(value, key), 'INVALID_ARGUMENT', /`encryptedTextWithIv` must be a string/);
         throwsCode(() => lib.decryptData(wire, value), 'INVALID_ARGUMENT', /`key` must be a string/);
         throwsCode(() => lib.encryptData(payload, value), 'INVALID_ARGUMENT', /`key` must be a string/);
-        throwsCode(() => new lib.AllpassCipher(value), 'INVALID_ARGUMENT');
+        // An array is a list of keys (rotation): an empty one is INVALID_KEY, KEY_COUNT.
+        throwsCode(() => new lib.AllpassCipher(value), Array.isArray(value) ? 'INVALID_KEY' : 'INVALID_ARGUMENT');
       }
       throwsCode(() => lib.encryptData(undefined, key), 'INVALID_ARGUMENT', /JSON.stringify/);
       throwsCode(() => lib.encryptData(10n, key), 'INVALID_ARGUMENT', /BigInt/);
@@ -254,7 +255,8 @@ for (const [flavour, lib] of flavours) {
           const body = JSON.stringify(envelope);
           for (const input of [body, Buffer.from(body), new TextEncoder().encode(body), envelope]) {
             const opened = lib.parseWebhook(input, key);
-            assert.deepEqual(Object.keys(opened), ['status', 'statusCode', 'time', 'data']);
+            assert.deepEqual(Object.keys(opened), ['status', 'statusCode', 'time', 'data', 'keyIndex']);
+            assert.equal(opened.keyIndex, 0);
             assert.deepEqual(opened.data, JSON.parse(JSON.stringify(data)));
             assert.equal(opened.time, '2021-08-20T14:52:33.648Z');
           }

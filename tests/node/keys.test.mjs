@@ -59,7 +59,11 @@ for (const [flavour, lib] of flavours) {
       const wire = ref.encryptData({ n: 1 }, b);
       assert.equal(caught(() => lib.decryptData(wire, [a, b])).code, 'INVALID_ARGUMENT');
       const cipher = new lib.AllpassCipher([a, b]);
-      assert.equal(caught(() => cipher.decrypt(wire)).code, 'DECRYPT_FAILED', 'text cannot tell keys apart: first key only');
+      // Text cannot tell keys apart: first key only, so exactly what node:crypto does with key a
+      // (bad decrypt, or, for about 1 wrong key in 256, garbage that passed the padding check).
+      const underFirst = ref.outcome(() => ref.decryptData(wire, a));
+      if (underFirst.thrown) assert.equal(caught(() => cipher.decrypt(wire)).code, 'DECRYPT_FAILED');
+      else assert.equal(cipher.decrypt(wire), underFirst.value);
       assert.deepEqual(cipher.decryptJson(wire), { n: 1 });
       cipher.free();
       const single = new lib.AllpassCipher(b);
@@ -67,7 +71,10 @@ for (const [flavour, lib] of flavours) {
       const bytes = single.decryptBytes(ref.encryptBytes(notUtf8, b));
       assert.ok(bytes instanceof Uint8Array);
       assert.deepEqual(Buffer.from(bytes), notUtf8, 'decryptBytes returns the plaintext bytes, not replacement characters');
-      assert.equal(caught(() => single.decryptBytes(ref.encryptBytes(notUtf8, a))).code, 'DECRYPT_FAILED');
+      const underOther = ref.encryptBytes(notUtf8, a);
+      const expected = ref.outcome(() => ref.decryptBytes(underOther, b));
+      if (expected.thrown) assert.equal(caught(() => single.decryptBytes(underOther)).code, 'DECRYPT_FAILED');
+      else assert.deepEqual(Buffer.from(single.decryptBytes(underOther)), expected.value);
       single.free();
     });
 

@@ -27,6 +27,12 @@ export function encryptBytes(plaintext, key, iv = crypto.randomBytes(16)) {
   return iv.toString('hex') + Buffer.concat([cipher.update(plaintext), cipher.final()]).toString('hex');
 }
 
+/** Raw plaintext bytes: node:crypto's decryption without the UTF-8 step. */
+export function decryptBytes(encryptedTextWithIv, key) {
+  const decipher = crypto.createDecipheriv('aes-256-cbc', Buffer.from(key, 'hex'), Buffer.from(encryptedTextWithIv.slice(0, 32), 'hex'));
+  return Buffer.concat([decipher.update(Buffer.from(encryptedTextWithIv.slice(32), 'hex')), decipher.final()]);
+}
+
 /** What the reference does with an input: its result, or the message it throws. */
 export function outcome(fn) {
   try {

@@ -7,7 +7,7 @@
 //
 // Usage: node tests/runtimes/run.mjs <allpass-crypto-X.tgz> [node binary …]
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { Miniflare } from 'miniflare';
 import * as ref from '../node/reference.mjs';
+import { writeReadmeSection } from '../../.ci/readme-section.mjs';
 import { staticFile } from '../../pkg/lib/server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -153,14 +154,8 @@ if (!failed) writeWorksIn(rows);
 console.log(`runtimes: ${rows.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
 
-/** Replaces the table between the README's works-in markers with this run's rows. */
+/** The README's "Works in" table, from this run's rows. */
 function writeWorksIn(rows) {
-  const readme = resolve(here, '../../README.md');
-  const [begin, end] = ['<!-- works-in:begin (written by tests/runtimes/run.mjs) -->', '<!-- works-in:end -->'];
-  const text = readFileSync(readme, 'utf8');
-  const from = text.indexOf(begin);
-  const to = text.indexOf(end);
-  assert.ok(from >= 0 && to > from, 'README.md has the works-in markers');
-  const table = ['| runtime | tested version | how |', '| --- | --- | --- |', ...rows.map(([name, versionText, , how]) => `| ${name} | ${versionText} | ${how} |`)].join('\n');
-  writeFileSync(readme, `${text.slice(0, from + begin.length)}\n${table}\n${text.slice(to)}`);
+  const table = ['| runtime | tested version | how |', '| --- | --- | --- |', ...rows.map(([name, versionText, , how]) => `| ${name} | ${versionText} | ${how} |`)];
+  writeReadmeSection('works-in', 'tests/runtimes/run.mjs', table.join('\n'));
 }
