@@ -462,6 +462,9 @@ fn sub_bytes(v: V128) -> V128 {
 }
 
 /// InvMixColumns of an AES-basis vector, written in the decryption basis.
+// Key setup only: kept out of line so the 13 rounds of the schedule share one copy (smaller
+// module; the hot paths are the rounds, which stay inlined).
+#[inline(never)]
 fn inv_mix_columns_to_dec_basis(v: V128) -> V128 {
     let sum = KEY_13.apply(v) ^ KEY_9.apply(v).swizzle(ROTATE_COLUMNS);
     let sum = KEY_11.apply(v) ^ sum.swizzle(ROTATE_COLUMNS);
@@ -482,6 +485,8 @@ const WORDS_UP_2: V128 = table!(|n| if n < 8 { INFINITY } else { n - 8 });
 /// The next 4 words of AES-256's key expansion: word `m` is `w[i-8+m] ^ ... ^ w[i-8] ^ t` with
 /// `t = SubWord(selected word of w[i-4..i]) ^ rcon`, the selection being `RotWord(last)` or
 /// `last`.
+// Key setup only, out of line for size (see `inv_mix_columns_to_dec_basis`).
+#[inline(never)]
 fn expand_step(older: V128, newer: V128, select: V128, rcon: u8) -> V128 {
     let rcon = V128::from_bytes([rcon, 0, 0, 0, rcon, 0, 0, 0, rcon, 0, 0, 0, rcon, 0, 0, 0]);
     let t = sub_bytes(newer.swizzle(select)) ^ rcon;
@@ -531,7 +536,8 @@ struct RoundKeys {
 impl Zeroize for RoundKeys {
     fn zeroize(&mut self) {
         self.first.zeroize();
-        self.middle.zeroize();
+        // One slice, one wiping loop (per-array wipes unroll into 208 separate stores).
+        self.middle.as_flattened_mut().zeroize();
         self.last.zeroize();
     }
 }
