@@ -1,6 +1,6 @@
 //! Constant-time AES engines written for WebAssembly SIMD.
 //!
-//! Crate-internal. The `test-engine` feature makes `vperm` public so the integration tests
+//! Crate-internal. The `test-engine` feature makes `vperm` public so the engine benchmark
 //! and the fuzz targets can compare it with RustCrypto's `aes`; it is not a stable API.
 #![doc(hidden)]
 // The CBC code (`aes_cbc.rs`) runs on this engine in wasm32 builds with SIMD; elsewhere
