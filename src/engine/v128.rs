@@ -191,6 +191,16 @@ mod imp {
 
 pub(crate) use imp::V128;
 
+#[cfg(test)]
+impl V128 {
+    /// The 16 bytes, for comparing in tests.
+    pub(crate) fn to_bytes(self) -> [u8; 16] {
+        let mut out = [0; 16];
+        self.store(&mut out);
+        out
+    }
+}
+
 impl core::ops::BitXor for V128 {
     type Output = Self;
     #[inline(always)]
@@ -203,18 +213,14 @@ impl core::ops::BitXor for V128 {
 mod tests {
     use super::V128;
 
-    fn bytes(v: V128) -> [u8; 16] {
-        let mut out = [0; 16];
-        v.store(&mut out);
-        out
-    }
-
     #[test]
     fn swizzle_matches_the_wasm_definition_for_every_index() {
         let table: [u8; 16] = core::array::from_fn(|n| (n as u8).wrapping_mul(37) ^ 0xa5);
         for start in 0..=255u8 {
             let indices: [u8; 16] = core::array::from_fn(|n| start.wrapping_add(n as u8 * 17));
-            let got = bytes(V128::from_bytes(table).swizzle(V128::from_bytes(indices)));
+            let got = V128::from_bytes(table)
+                .swizzle(V128::from_bytes(indices))
+                .to_bytes();
             let want = indices.map(|i| table.get(usize::from(i)).copied().unwrap_or(0));
             assert_eq!(got, want);
         }
@@ -224,10 +230,10 @@ mod tests {
     fn nibbles_and_xor() {
         let v: [u8; 16] = core::array::from_fn(|n| (n as u8).wrapping_mul(29).wrapping_add(200));
         let (lo, hi) = V128::from_bytes(v).nibbles();
-        assert_eq!(bytes(lo), v.map(|b| b & 15));
-        assert_eq!(bytes(hi), v.map(|b| b >> 4));
+        assert_eq!(lo.to_bytes(), v.map(|b| b & 15));
+        assert_eq!(hi.to_bytes(), v.map(|b| b >> 4));
         let w = V128::splat(0x3c);
-        assert_eq!(bytes(V128::from_bytes(v) ^ w), v.map(|b| b ^ 0x3c));
+        assert_eq!((V128::from_bytes(v) ^ w).to_bytes(), v.map(|b| b ^ 0x3c));
         let mut stored = [0; 16];
         V128::load(&v).store(&mut stored);
         assert_eq!(stored, v);

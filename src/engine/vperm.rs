@@ -762,12 +762,6 @@ mod tests {
     use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
     use aes::Aes256;
 
-    fn bytes(v: V128) -> [u8; 16] {
-        let mut out = [0; 16];
-        v.store(&mut out);
-        out
-    }
-
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
@@ -840,7 +834,7 @@ mod tests {
     fn the_inversion_formula_holds_for_every_byte() {
         for input in all_bytes() {
             let x = V128::from_bytes(input);
-            let inverse = bytes(DEC_AES.lookup(invert(TO_TOWER.apply(x))));
+            let inverse = DEC_AES.lookup(invert(TO_TOWER.apply(x))).to_bytes();
             assert_eq!(inverse, input.map(gf_inverse));
         }
     }
@@ -851,7 +845,10 @@ mod tests {
         // FIPS-197 figure 7 spot values.
         assert_eq!((sbox(0x00), sbox(0x53), sbox(0xff)), (0x63, 0xed, 0x16));
         for input in all_bytes() {
-            assert_eq!(bytes(sub_bytes(V128::from_bytes(input))), input.map(sbox));
+            assert_eq!(
+                sub_bytes(V128::from_bytes(input)).to_bytes(),
+                input.map(sbox)
+            );
         }
     }
 
@@ -859,9 +856,9 @@ mod tests {
     fn linear_maps_match_their_definitions() {
         for input in all_bytes() {
             let v = V128::from_bytes(input);
-            assert_eq!(bytes(TO_TOWER.apply(v)), input.map(from_aes));
+            assert_eq!(TO_TOWER.apply(v).to_bytes(), input.map(from_aes));
             assert_eq!(
-                bytes(TO_DEC_BASIS.apply(v)),
+                TO_DEC_BASIS.apply(v).to_bytes(),
                 input.map(|x| from_aes(field::affine_linear_inverse(x)))
             );
             assert_eq!(
@@ -880,12 +877,14 @@ mod tests {
             let from_frame: [u8; 16] = core::array::from_fn(|n| shift_rows(p, n as u8));
             let permute = |v: [u8; 16], idx: [u8; 16]| idx.map(|i| v[usize::from(i)]);
             let framed = permute(state, to_frame);
-            let rotated = bytes(V128::from_bytes(framed).swizzle(frame.rotate));
-            let back = bytes(V128::from_bytes(rotated).swizzle(frame.rotate_back));
+            let rotated = V128::from_bytes(framed).swizzle(frame.rotate).to_bytes();
+            let back = V128::from_bytes(rotated)
+                .swizzle(frame.rotate_back)
+                .to_bytes();
             assert_eq!(back, framed);
             let plain: [u8; 16] = core::array::from_fn(|n| rotate_columns(1, n as u8));
             assert_eq!(permute(rotated, from_frame), permute(state, plain));
-            assert_eq!(bytes(frame.key), to_frame);
+            assert_eq!(frame.key.to_bytes(), to_frame);
         }
     }
 
