@@ -39,7 +39,7 @@ pub struct Cipher {
 /// else: RustCrypto's `aes`, which uses AES-NI or ARMv8 instructions where the CPU has them and
 /// its constant-time fixsliced software otherwise.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub(crate) type Engine = crate::engine::vperm::VpermAes256;
+pub(crate) type Engine = crate::engine::simd_aes::SimdAes256;
 /// See the wasm32 definition.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) type Engine = aes::Aes256;

@@ -16,8 +16,8 @@
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use core::arch::wasm32::{
-        u32x4_shr, u8x16, u8x16_extract_lane as lane, u8x16_splat, u8x16_swizzle, v128, v128_and,
-        v128_xor,
+        u32x4_shl, u32x4_shr, u64x2_shl, u64x2_shr, u8x16, u8x16_extract_lane as lane, u8x16_splat,
+        u8x16_swizzle, v128, v128_and, v128_or, v128_xor,
     };
 
     /// A 128-bit vector of 16 bytes.
@@ -76,6 +76,33 @@ mod imp {
             Self(v128_xor(self.0, other.0))
         }
 
+        /// Bitwise and.
+        #[inline(always)]
+        pub(crate) fn and(self, other: Self) -> Self {
+            Self(v128_and(self.0, other.0))
+        }
+
+        /// Each of the two 64-bit lanes (little-endian) shifted right by `N` bits.
+        #[inline(always)]
+        pub(crate) fn shr64<const N: u32>(self) -> Self {
+            Self(u64x2_shr(self.0, N))
+        }
+
+        /// Each of the two 64-bit lanes (little-endian) shifted left by `N` bits.
+        #[inline(always)]
+        pub(crate) fn shl64<const N: u32>(self) -> Self {
+            Self(u64x2_shl(self.0, N))
+        }
+
+        /// Each of the four 32-bit lanes (little-endian) rotated right by `N` bits (`0 < N < 32`).
+        #[inline(always)]
+        pub(crate) fn rotr32<const N: u32>(self) -> Self {
+            Self(v128_or(
+                u32x4_shr(self.0, N),
+                u32x4_shl(self.0, 32_u32.wrapping_sub(N)),
+            ))
+        }
+
         /// Each byte split into its low and high nibble, each in `0..16`.
         #[inline(always)]
         pub(crate) fn nibbles(self) -> (Self, Self) {
@@ -85,6 +112,15 @@ mod imp {
             (
                 Self(v128_and(self.0, mask)),
                 Self(v128_and(u32x4_shr(self.0, 4), mask)),
+            )
+        }
+
+        /// [`V128::nibbles`], with the mask `0x0f` in every byte given (from memory).
+        #[inline(always)]
+        pub(crate) fn nibbles_masked(self, mask: Self) -> (Self, Self) {
+            (
+                Self(v128_and(self.0, mask.0)),
+                Self(v128_and(u32x4_shr(self.0, 4), mask.0)),
             )
         }
 
@@ -158,10 +194,66 @@ mod imp {
             Self(out)
         }
 
+        /// Bitwise and.
+        #[inline(always)]
+        pub(crate) fn and(self, other: Self) -> Self {
+            let mut out = self.0;
+            for (o, &b) in out.iter_mut().zip(other.0.iter()) {
+                *o &= b;
+            }
+            Self(out)
+        }
+
+        /// Each of the two 64-bit lanes (little-endian) shifted right by `N` bits.
+        #[inline(always)]
+        pub(crate) fn shr64<const N: u32>(self) -> Self {
+            Self::from_words(words(self.0).map(|w| w >> N))
+        }
+
+        /// Each of the two 64-bit lanes (little-endian) shifted left by `N` bits.
+        #[inline(always)]
+        pub(crate) fn shl64<const N: u32>(self) -> Self {
+            Self::from_words(words(self.0).map(|w| w << N))
+        }
+
+        /// Each of the four 32-bit lanes (little-endian) rotated right by `N` bits (`0 < N < 32`).
+        #[inline(always)]
+        pub(crate) fn rotr32<const N: u32>(self) -> Self {
+            let mut out = self.0;
+            for word in out.as_chunks_mut::<4>().0 {
+                *word = u32::from_le_bytes(*word).rotate_right(N).to_le_bytes();
+            }
+            Self(out)
+        }
+
+        #[inline(always)]
+        fn from_words([low, high]: [u64; 2]) -> Self {
+            let mut out = [0; 16];
+            for (o, b) in out
+                .iter_mut()
+                .zip(low.to_le_bytes().into_iter().chain(high.to_le_bytes()))
+            {
+                *o = b;
+            }
+            Self(out)
+        }
+
         /// Each byte split into its low and high nibble, each in `0..16`.
         #[inline(always)]
         pub(crate) fn nibbles(self) -> (Self, Self) {
             (Self(self.0.map(|b| b & 0x0f)), Self(self.0.map(|b| b >> 4)))
+        }
+
+        /// [`V128::nibbles`], with the mask `0x0f` in every byte given.
+        #[inline(always)]
+        pub(crate) fn nibbles_masked(self, mask: Self) -> (Self, Self) {
+            let mut low = self.0;
+            let mut high = self.0;
+            for ((l, h), &m) in low.iter_mut().zip(high.iter_mut()).zip(mask.0.iter()) {
+                *l &= m;
+                *h = (*h >> 4) & m;
+            }
+            (Self(low), Self(high))
         }
 
         /// `i8x16.swizzle`: byte `n` of the result is `self[indices[n]]`, or 0 if
@@ -201,6 +293,14 @@ impl V128 {
     }
 }
 
+impl core::ops::BitAnd for V128 {
+    type Output = Self;
+    #[inline(always)]
+    fn bitand(self, other: Self) -> Self {
+        self.and(other)
+    }
+}
+
 impl core::ops::BitXor for V128 {
     type Output = Self;
     #[inline(always)]
@@ -237,5 +337,24 @@ mod tests {
         let mut stored = [0; 16];
         V128::load(&v).store(&mut stored);
         assert_eq!(stored, v);
+        assert_eq!((V128::from_bytes(v) & w).to_bytes(), v.map(|b| b & 0x3c));
+    }
+
+    #[test]
+    fn shifts_act_on_little_endian_64_bit_lanes() {
+        let v: [u8; 16] = core::array::from_fn(|n| (n as u8).wrapping_mul(83).wrapping_add(7));
+        let lanes =
+            |b: [u8; 16]| [0, 8].map(|at| u64::from_le_bytes(b[at..at + 8].try_into().unwrap()));
+        let [low, high] = lanes(v);
+        let x = V128::from_bytes(v);
+        assert_eq!(lanes(x.shr64::<3>().to_bytes()), [low >> 3, high >> 3]);
+        assert_eq!(lanes(x.shl64::<4>().to_bytes()), [low << 4, high << 4]);
+        let words = |b: [u8; 16]| -> [u32; 4] {
+            core::array::from_fn(|n| u32::from_le_bytes(b[4 * n..4 * n + 4].try_into().unwrap()))
+        };
+        assert_eq!(
+            words(x.rotr32::<8>().to_bytes()),
+            words(v).map(|w| w.rotate_right(8))
+        );
     }
 }

@@ -263,33 +263,6 @@ use field::{
     rotate_columns, shift_rows, C,
 };
 
-/// A 16-byte vector whose byte `n` is `$entry` with `$n = n` (a shuffle table or index list).
-macro_rules! table {
-    (|$n:ident| $entry:expr) => {{
-        const fn entry($n: u8) -> u8 {
-            $entry
-        }
-        V128::from_bytes([
-            entry(0),
-            entry(1),
-            entry(2),
-            entry(3),
-            entry(4),
-            entry(5),
-            entry(6),
-            entry(7),
-            entry(8),
-            entry(9),
-            entry(10),
-            entry(11),
-            entry(12),
-            entry(13),
-            entry(14),
-            entry(15),
-        ])
-    }};
-}
-
 /// A GF(2)-linear map of bytes, applied to all 16 bytes as two nibble lookups.
 struct Linear {
     low: V128,
@@ -412,6 +385,50 @@ const ROTATE_COLUMNS: V128 = table!(|n| rotate_columns(1, n));
 /// What the last round (the 14th) applies: `SR¹⁴ = SR²` for encryption, `SR⁻¹⁴ = SR²` too.
 const LAST_SHIFT: V128 = table!(|n| shift_rows(2, n));
 
+/// The constants of the rounds, gathered so the rounds can read them from memory.
+struct Tables {
+    low_nibble: V128,
+    inv: V128,
+    c_over: V128,
+    enc_sbox: FromInverse,
+    enc_sbox_twice: FromInverse,
+    enc_sbox_aes: FromInverse,
+    dec_14: FromInverse,
+    dec_11: FromInverse,
+    dec_13: FromInverse,
+    dec_9: FromInverse,
+    dec_aes: FromInverse,
+    enc_frames: [Frame; 4],
+    dec_frames: [Frame; 4],
+    last_shift: V128,
+}
+
+static TABLES: Tables = Tables {
+    low_nibble: V128::from_bytes([0x0f; 16]),
+    inv: INV,
+    c_over: C_OVER,
+    enc_sbox: ENC_SBOX,
+    enc_sbox_twice: ENC_SBOX_TWICE,
+    enc_sbox_aes: ENC_SBOX_AES,
+    dec_14: DEC_14,
+    dec_11: DEC_11,
+    dec_13: DEC_13,
+    dec_9: DEC_9,
+    dec_aes: DEC_AES,
+    enc_frames: ENC_FRAMES,
+    dec_frames: DEC_FRAMES,
+    last_shift: LAST_SHIFT,
+};
+
+/// The round constants, as memory the compiler cannot see into: every use in the rounds
+/// becomes a 16-byte load. As `v128.const` instead, V8 (x64) rebuilds the constant from two
+/// 64-bit immediates through a general register at each use, 4-5 instructions where a load
+/// is one; with 16 constants a round, that was most of the decryption's time.
+#[inline(always)]
+fn tables() -> &'static Tables {
+    core::hint::black_box(&TABLES)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The rounds.
 
@@ -424,41 +441,41 @@ struct Inverse {
 
 /// Inverts every byte of `x` (tower basis) in GF(2^8): five lookups, five XORs.
 #[inline(always)]
-fn invert(x: V128) -> Inverse {
-    let (i, k) = x.nibbles();
+fn invert(x: V128, t: &Tables) -> Inverse {
+    let (i, k) = x.nibbles_masked(t.low_nibble);
     let j = i ^ k;
-    let c_over_k = C_OVER.swizzle(k);
-    let iak = INV.swizzle(i) ^ c_over_k;
-    let jak = INV.swizzle(j) ^ c_over_k;
+    let c_over_k = t.c_over.swizzle(k);
+    let iak = t.inv.swizzle(i) ^ c_over_k;
+    let jak = t.inv.swizzle(j) ^ c_over_k;
     Inverse {
-        io: INV.swizzle(iak) ^ j,
-        jo: INV.swizzle(jak) ^ i,
+        io: t.inv.swizzle(iak) ^ j,
+        jo: t.inv.swizzle(jak) ^ i,
     }
 }
 
 /// One middle encryption round: SubBytes, MixColumns (in the frame), AddRoundKey.
 #[inline(always)]
-fn encrypt_round(state: V128, key: V128, frame: &Frame) -> V128 {
-    let inverse = invert(state);
-    let a = ENC_SBOX.lookup(inverse);
-    let a2 = ENC_SBOX_TWICE.lookup(inverse);
+fn encrypt_round(state: V128, key: V128, frame: &Frame, t: &Tables) -> V128 {
+    let inverse = invert(state, t);
+    let a = t.enc_sbox.lookup(inverse);
+    let a2 = t.enc_sbox_twice.lookup(inverse);
     let p = a2 ^ a.swizzle(frame.rotate);
     p ^ p.swizzle(frame.rotate) ^ a.swizzle(frame.rotate_back) ^ key
 }
 
 /// One middle decryption round: InvSubBytes, InvMixColumns (in the frame), AddRoundKey.
 #[inline(always)]
-fn decrypt_round(state: V128, key: V128, frame: &Frame) -> V128 {
-    let inverse = invert(state);
-    let sum = DEC_13.lookup(inverse) ^ DEC_9.lookup(inverse).swizzle(frame.rotate);
-    let sum = DEC_11.lookup(inverse) ^ sum.swizzle(frame.rotate);
-    DEC_14.lookup(inverse) ^ sum.swizzle(frame.rotate) ^ key
+fn decrypt_round(state: V128, key: V128, frame: &Frame, t: &Tables) -> V128 {
+    let inverse = invert(state, t);
+    let sum = t.dec_13.lookup(inverse) ^ t.dec_9.lookup(inverse).swizzle(frame.rotate);
+    let sum = t.dec_11.lookup(inverse) ^ sum.swizzle(frame.rotate);
+    t.dec_14.lookup(inverse) ^ sum.swizzle(frame.rotate) ^ key
 }
 
 /// The AES S-box on all 16 bytes (AES basis in and out).
 #[inline(always)]
 fn sub_bytes(v: V128) -> V128 {
-    ENC_SBOX_AES.lookup(invert(TO_TOWER.apply(v))) ^ V128::splat(SBOX_CONSTANT)
+    ENC_SBOX_AES.lookup(invert(TO_TOWER.apply(v), &TABLES)) ^ V128::splat(SBOX_CONSTANT)
 }
 
 /// InvMixColumns of an AES-basis vector, written in the decryption basis.
@@ -495,7 +512,7 @@ fn expand_step(older: V128, newer: V128, select: V128, rcon: u8) -> V128 {
 }
 
 /// AES-256's 15 round keys (FIPS-197 §5.2), in AES's basis and byte order.
-fn expand_key(key: &[u8; 32]) -> [[u8; 16]; 15] {
+pub(super) fn expand_key(key: &[u8; 32]) -> [[u8; 16]; 15] {
     let mut halves = [[0u8; 16]; 2];
     for (dst, &src) in halves.iter_mut().flatten().zip(key.iter()) {
         *dst = src;
@@ -558,6 +575,13 @@ impl VpermAes256 {
     #[must_use]
     pub fn new(key: &[u8; 32]) -> Self {
         let mut keys = expand_key(key);
+        let engine = Self::from_round_keys(&keys);
+        keys.zeroize();
+        engine
+    }
+
+    /// The engine for AES-256's 15 round keys (from [`expand_key`]).
+    pub(super) fn from_round_keys(keys: &[[u8; 16]; 15]) -> Self {
         let mut encrypt = RoundKeys {
             first: [0; 16],
             middle: [[0; 16]; 13],
@@ -568,7 +592,7 @@ impl VpermAes256 {
             middle: [[0; 16]; 13],
             last: [0; 16],
         };
-        let [first, middle @ .., last] = &keys;
+        let [first, middle @ .., last] = keys;
 
         // Encryption: tower basis, 0x63 folded in, stored in the frame of their round.
         TO_TOWER.apply(V128::load(first)).store(&mut encrypt.first);
@@ -593,8 +617,6 @@ impl VpermAes256 {
             key.swizzle(frame.key).store(slot);
         }
         decrypt.last = *first;
-
-        keys.zeroize();
         Self { encrypt, decrypt }
     }
 
@@ -604,26 +626,28 @@ impl VpermAes256 {
         let keys = &self.encrypt;
         let first = V128::load(&keys.first);
         let mut state = blocks.map(|b| TO_TOWER.apply(b) ^ first);
-        for (key, frame) in keys.middle.iter().zip(ENC_FRAMES.iter().cycle()) {
+        let t = tables();
+        for (key, frame) in keys.middle.iter().zip(t.enc_frames.iter().cycle()) {
             let key = V128::load(key);
-            state = state.map(|s| encrypt_round(s, key, frame));
+            state = state.map(|s| encrypt_round(s, key, frame, t));
         }
         let last = V128::load(&keys.last);
-        state.map(|s| ENC_SBOX_AES.lookup(invert(s)).swizzle(LAST_SHIFT) ^ last)
+        state.map(|s| t.enc_sbox_aes.lookup(invert(s, t)).swizzle(t.last_shift) ^ last)
     }
 
     /// Decrypts `N` independent blocks, their rounds interleaved.
     #[inline(always)]
-    fn decrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
+    pub(super) fn decrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
         let keys = &self.decrypt;
         let first = V128::load(&keys.first);
         let mut state = blocks.map(|b| TO_DEC_BASIS.apply(b) ^ first);
-        for (key, frame) in keys.middle.iter().zip(DEC_FRAMES.iter().cycle()) {
+        let t = tables();
+        for (key, frame) in keys.middle.iter().zip(t.dec_frames.iter().cycle()) {
             let key = V128::load(key);
-            state = state.map(|s| decrypt_round(s, key, frame));
+            state = state.map(|s| decrypt_round(s, key, frame, t));
         }
         let last = V128::load(&keys.last);
-        state.map(|s| DEC_AES.lookup(invert(s)).swizzle(LAST_SHIFT) ^ last)
+        state.map(|s| t.dec_aes.lookup(invert(s, t)).swizzle(t.last_shift) ^ last)
     }
 
     /// Encrypts one block in place.
@@ -759,48 +783,8 @@ impl BlockCipherDecBackend for Backend<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
+    use crate::engine::testing::{self, hex16, hex32, to_blocks, Block, Rng};
     use aes::Aes256;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|n| u8::from_str_radix(&s[n..n + 2], 16).unwrap())
-            .collect()
-    }
-
-    fn hex16(s: &str) -> [u8; 16] {
-        hex(s).try_into().unwrap()
-    }
-
-    fn hex32(s: &str) -> [u8; 32] {
-        hex(s).try_into().unwrap()
-    }
-
-    /// SplitMix64: a deterministic generator for reproducible random tests.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-
-        fn fill(&mut self, out: &mut [u8]) {
-            for chunk in out.chunks_mut(8) {
-                chunk.copy_from_slice(&self.next().to_le_bytes()[..chunk.len()]);
-            }
-        }
-
-        fn bytes<const N: usize>(&mut self) -> [u8; N] {
-            let mut out = [0; N];
-            self.fill(&mut out);
-            out
-        }
-    }
 
     /// The 16 vectors holding all 256 byte values.
     fn all_bytes() -> impl Iterator<Item = [u8; 16]> {
@@ -834,7 +818,9 @@ mod tests {
     fn the_inversion_formula_holds_for_every_byte() {
         for input in all_bytes() {
             let x = V128::from_bytes(input);
-            let inverse = DEC_AES.lookup(invert(TO_TOWER.apply(x))).to_bytes();
+            let inverse = DEC_AES
+                .lookup(invert(TO_TOWER.apply(x), &TABLES))
+                .to_bytes();
             assert_eq!(inverse, input.map(gf_inverse));
         }
     }
@@ -910,39 +896,9 @@ mod tests {
         assert_eq!(keys[14], hex16("fe4890d1e6188d0b046df344706c631e"));
     }
 
-    const SP800_38A_KEY: &str = "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4";
-    const SP800_38A_IV: &str = "000102030405060708090a0b0c0d0e0f";
-    const SP800_38A_PLAIN: [&str; 4] = [
-        "6bc1bee22e409f96e93d7e117393172a",
-        "ae2d8a571e03ac9c9eb76fac45af8e51",
-        "30c81c46a35ce411e5fbc1191a0a52ef",
-        "f69f2445df4f9b17ad2b417be66c3710",
-    ];
-    const SP800_38A_CBC_CIPHER: [&str; 4] = [
-        "f58c4c04d6e5f1ba779eabfb5f7bfbd6",
-        "9cfc4e967edb808d679f777bc6702c7d",
-        "39f23369a9d9bacfa530e26304231461",
-        "b2eb05e2c39be9fcda6c19078c6a9d1b",
-    ];
-
-    type Block = aes::cipher::Block<Aes256>;
-
-    fn to_blocks(raw: &[[u8; 16]]) -> Vec<Block> {
-        raw.iter().map(|b| Block::from(*b)).collect()
-    }
-
     #[test]
     fn sp800_38a_f25_f26_cbc_aes256() {
-        let cipher = VpermAes256::new(&hex32(SP800_38A_KEY));
-        let iv = hex16(SP800_38A_IV);
-        let plain = to_blocks(&SP800_38A_PLAIN.map(hex16));
-        let expected = to_blocks(&SP800_38A_CBC_CIPHER.map(hex16));
-
-        let mut blocks = plain.clone();
-        cbc::Encryptor::inner_iv_init(&cipher, (&iv).into()).encrypt_blocks(&mut blocks);
-        assert_eq!(blocks, expected);
-        cbc::Decryptor::inner_iv_init(&cipher, (&iv).into()).decrypt_blocks(&mut blocks);
-        assert_eq!(blocks, plain);
+        testing::sp800_38a_cbc_aes256(VpermAes256::new);
     }
 
     // --- Against RustCrypto's `aes` ----------------------------------------------------------
@@ -983,29 +939,7 @@ mod tests {
 
     #[test]
     fn random_cbc_of_1_to_64_blocks_matches_aes_both_directions() {
-        use aes::cipher::KeyInit as _;
-        let mut rng = Rng(2);
-        for round in 0..640 {
-            let key: [u8; 32] = rng.bytes();
-            let iv: [u8; 16] = rng.bytes();
-            let count = round % 64 + 1;
-            let raw: Vec<[u8; 16]> = (0..count).map(|_| rng.bytes()).collect();
-            let ours = VpermAes256::new(&key);
-            let oracle = Aes256::new(&key.into());
-
-            let mut want = to_blocks(&raw);
-            cbc::Encryptor::inner_iv_init(&oracle, (&iv).into()).encrypt_blocks(&mut want);
-            let mut got = to_blocks(&raw);
-            cbc::Encryptor::inner_iv_init(&ours, (&iv).into()).encrypt_blocks(&mut got);
-            assert_eq!(got, want);
-
-            // Decrypt random "ciphertext" (not just our own output).
-            let mut want = to_blocks(&raw);
-            cbc::Decryptor::inner_iv_init(&oracle, (&iv).into()).decrypt_blocks(&mut want);
-            let mut got = to_blocks(&raw);
-            cbc::Decryptor::inner_iv_init(&ours, (&iv).into()).decrypt_blocks(&mut got);
-            assert_eq!(got, want);
-        }
+        testing::random_cbc_matches_aes(VpermAes256::new);
     }
 
     #[test]

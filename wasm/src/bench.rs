@@ -12,14 +12,15 @@ use aes::cipher::{
     array::Array, consts::U16, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt,
     BlockModeEncrypt, InnerIvInit, KeyInit,
 };
-use allpass_crypto::engine::vperm::VpermAes256;
+use allpass_crypto::engine::{simd_aes::SimdAes256, vperm::VpermAes256};
 use wasm_bindgen::prelude::*;
 
 type Block = Array<u8, U16>;
 
 /// The engines, by the names `EngineBench` takes: (a) what the wasm build shipped before the
-/// engine work, (b) the vector-permute engine of `src/engine/vperm.rs`.
-const ENGINES: [&str; 2] = ["aes-soft", "vperm"];
+/// engine work, (b) the vector-permute engine of `src/engine/vperm.rs` alone, (c) what ships:
+/// vector-permute encryption with bitsliced decryption (`src/engine/simd_aes.rs`).
+const ENGINES: [&str; 3] = ["aes-soft", "vperm", "vperm+bitsliced"];
 
 // One short-lived instance per engine: the size difference does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -29,6 +30,8 @@ enum Engine {
     Soft(aes::Aes256),
     /// The vector-permute engine (one block at a time when chained, four at a time otherwise).
     Vperm(VpermAes256),
+    /// The shipped engine: vector-permute encryption, bitsliced decryption of eight blocks.
+    Simd(SimdAes256),
 }
 
 /// The names of the engines this module can benchmark.
@@ -71,6 +74,7 @@ impl EngineBench {
         let engine = match engine {
             "aes-soft" => Engine::Soft(aes::Aes256::new(&key.into())),
             "vperm" => Engine::Vperm(VpermAes256::new(&key)),
+            "vperm+bitsliced" => Engine::Simd(SimdAes256::new(&key)),
             other => return Err(JsError::new(&format!("unknown engine {other:?}"))),
         };
         let mut seed = 0x2545_f491_u32;
@@ -95,6 +99,7 @@ impl EngineBench {
         match &self.engine {
             Engine::Soft(c) => cbc_encrypt(c, &self.iv, &mut self.blocks),
             Engine::Vperm(c) => cbc_encrypt(c, &self.iv, &mut self.blocks),
+            Engine::Simd(c) => cbc_encrypt(c, &self.iv, &mut self.blocks),
         }
     }
 
@@ -103,6 +108,7 @@ impl EngineBench {
         match &self.engine {
             Engine::Soft(c) => cbc_decrypt(c, &self.iv, &mut self.blocks),
             Engine::Vperm(c) => cbc_decrypt(c, &self.iv, &mut self.blocks),
+            Engine::Simd(c) => cbc_decrypt(c, &self.iv, &mut self.blocks),
         }
     }
 

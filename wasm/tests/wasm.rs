@@ -363,3 +363,39 @@ fn the_shipped_engine_matches_rustcrypto_aes_on_random_inputs() {
         );
     }
 }
+
+/// Hex of the IV and ciphertext is decoded 32 characters at a time with SIMD in this build, the
+/// rest by table: either case at any position decodes the same, and a non-hex character at any
+/// position (in a SIMD chunk or in the rest) is the same `NON_HEX` error.
+#[wasm_bindgen_test]
+fn public_hex_decodes_in_either_case_and_rejects_a_bad_character_anywhere() {
+    let cipher = Cipher::from_bytes(&random());
+    let plaintext = random::<100>();
+    let wire = cipher.encrypt_with_iv(&plaintext, &random()); // 32 + 224 characters
+    for at in 0..wire.len() {
+        let mut upper = wire.clone().into_bytes();
+        upper[at] = upper[at].to_ascii_uppercase();
+        let upper = String::from_utf8(upper).expect("ascii");
+        assert_eq!(
+            cipher.decrypt_to_bytes(&upper).as_deref(),
+            Ok(&plaintext[..]),
+            "{at}"
+        );
+        for bad in [b'g', b'G', b':', b'@', b'`', b'z', 0x7f] {
+            let mut text = wire.clone().into_bytes();
+            text[at] = bad;
+            let text = String::from_utf8(text).expect("ascii");
+            let error = cipher.decrypt_to_bytes(&text).expect_err("non-hex");
+            assert_eq!(
+                (error.code(), error.reason()),
+                ("INVALID_CIPHERTEXT", Some("NON_HEX")),
+                "{at} {bad}"
+            );
+        }
+    }
+    let upper = wire.to_uppercase();
+    assert_eq!(
+        cipher.decrypt_to_bytes(&upper).as_deref(),
+        Ok(&plaintext[..])
+    );
+}
