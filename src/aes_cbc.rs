@@ -1,7 +1,8 @@
 //! AES-256-CBC with PKCS#7 padding: the only cryptography in the crate.
 //!
-//! The mode is RustCrypto's `cbc`, driving the block cipher [`crate::cipher::Engine`]: the
-//! vector-permute engine in WebAssembly, RustCrypto's `aes` elsewhere; both constant-time.
+//! The mode is RustCrypto's `cbc`, driving the block cipher [`crate::cipher::Engine`]: this
+//! crate's vector-permute and bitsliced engines in WebAssembly, RustCrypto's `aes` elsewhere;
+//! all constant-time.
 //! The padding check is written here, in constant time, because the `block-padding` crate's
 //! check returns early and would time-leak where the padding broke.
 

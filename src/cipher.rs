@@ -33,11 +33,12 @@ pub struct Cipher {
     engine: Box<Engine>,
 }
 
-/// The AES-256 block cipher behind every [`Cipher`]. In WebAssembly with SIMD: the
-/// vector-permute engine (`engine/vperm.rs`), constant-time and several times faster there than
-/// a bitsliced AES, above all for CBC encryption, which runs one block at a time. Everywhere
-/// else: RustCrypto's `aes`, which uses AES-NI or ARMv8 instructions where the CPU has them and
-/// its constant-time fixsliced software otherwise.
+/// The AES-256 block cipher behind every [`Cipher`]. In WebAssembly with SIMD: this crate's
+/// engines (`engine/simd_aes.rs`), constant-time and several times faster there than a portable
+/// bitsliced AES for encryption: vector-permute for CBC encryption, which runs one block at a
+/// time, bitsliced for CBC decryption eight blocks at a time. Everywhere else: RustCrypto's
+/// `aes`, which uses AES-NI or ARMv8 instructions where the CPU has them and its constant-time
+/// fixsliced software otherwise.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) type Engine = crate::engine::simd_aes::SimdAes256;
 /// See the wasm32 definition.

@@ -331,8 +331,9 @@ fn oracle_decrypt(key: &[u8; 32], iv: &[u8; 16], ciphertext: &[u8]) -> Option<Ve
     valid.then(|| plain[..plain.len() - pad].to_vec())
 }
 
-/// The engine this build really runs (in wasm with SIMD: the vector-permute one, on the host's
-/// `i8x16.swizzle`) against RustCrypto's `aes`, on random keys, IVs and 0 to 64 blocks.
+/// The engine this build really runs (in wasm with SIMD: vector-permute encryption on the host's
+/// `i8x16.swizzle`, bitsliced decryption of eight blocks, vector-permute for the rest) against
+/// RustCrypto's `aes`, on random keys, IVs and 0 to 64 blocks.
 #[wasm_bindgen_test]
 fn the_shipped_engine_matches_rustcrypto_aes_on_random_inputs() {
     for case in 0..3_000 {
