@@ -10,7 +10,7 @@ SHELL := bash
 export PATH := $(CURDIR)/.ci/node_modules/binaryen/bin:$(HOME)/.cargo/bin:$(PATH)
 export ALLPASS_CONSUMER_DIR := $(CURDIR)/target/npm/consumer
 
-# The flags (+simd128, wasm-opt -O3) live in .cargo/config.toml and wasm/Cargo.toml, so a plain
+# The flags (+simd128, wasm-opt -Os) live in .cargo/config.toml and wasm/Cargo.toml, so a plain
 # `wasm-pack build wasm/` makes the same module (checked by test-standalone).
 WASM_PACK_BUILD := wasm-pack build wasm --mode no-install --release --out-name allpass_crypto --no-pack
 WASM_PACK_TEST := wasm-pack test --mode no-install

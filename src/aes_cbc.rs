@@ -6,7 +6,7 @@
 //! The padding check is written here, in constant time, because the `block-padding` crate's
 //! check returns early and would time-leak where the padding broke.
 
-use aes::cipher::{array::Array, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit};
+use aes::cipher::{array::Array, BlockModeEncrypt, InnerIvInit};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
 
 use crate::cipher::Cipher;
@@ -30,13 +30,27 @@ pub(crate) fn decrypt_in_place(
     if blocks.is_empty() || !rest.is_empty() {
         return Err(Error::DecryptFailed);
     }
-    cbc::Decryptor::inner_iv_init(key.engine(), iv.into()).decrypt_blocks(blocks);
+    cbc_decrypt(key.engine(), iv, blocks);
     let padding = blocks.last().map_or(0, padding_len);
     if padding == 0 {
         return Err(Error::DecryptFailed);
     }
     buffer.truncate(buffer.len().saturating_sub(padding));
     Ok(())
+}
+
+/// CBC decryption in place: the wasm engine's own loop (bitsliced, eight blocks at a time, the
+/// last group included), RustCrypto's `cbc` over `aes` elsewhere.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn cbc_decrypt(engine: &crate::cipher::Engine, iv: &[u8; BLOCK_LEN], blocks: &mut [Block]) {
+    engine.cbc_decrypt(iv, blocks);
+}
+
+/// See the wasm32 definition.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn cbc_decrypt(engine: &crate::cipher::Engine, iv: &[u8; BLOCK_LEN], blocks: &mut [Block]) {
+    use aes::cipher::BlockModeDecrypt as _;
+    cbc::Decryptor::inner_iv_init(engine, iv.into()).decrypt_blocks(blocks);
 }
 
 /// Encrypts `plaintext`, PKCS#7-padded, and returns the ciphertext (a whole number of blocks).

@@ -100,7 +100,7 @@ fn expand(bytes: &[u8; KEY_LEN]) -> Box<Engine> {
 }
 
 /// Stack bytes overwritten after a key schedule: more than `expand` and its callees use.
-const STACK_SCRUB_LEN: usize = 4 * 1024;
+const STACK_SCRUB_LEN: usize = 8 * 1024;
 
 /// The key schedule copies raw key bytes into stack locals that nothing wipes (found by
 /// scanning wasm memory in `tests/node/memory.test.mjs`). This frame lands where `expand`'s

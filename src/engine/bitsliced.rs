@@ -34,7 +34,7 @@
 //! shifts, XORs and ANDs with constant masks. (The vector-permute engine's assumption about
 //! `i8x16.swizzle` is not needed here: the shuffles' indices are constants.)
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::ZeroizeOnDrop;
 
 use super::v128::V128;
 
@@ -64,11 +64,8 @@ impl BitslicedAes256Dec {
                     *byte ^= SBOX_CONSTANT;
                 }
             }
-            let sliced = transpose([V128::load(&folded); 8]);
-            folded.zeroize();
-            for (out, slice) in slot.iter_mut().zip(sliced) {
-                slice.store(out);
-            }
+            *slot = slice_key(&folded);
+            super::wipe(&mut folded);
         }
         Self { keys }
     }
@@ -76,20 +73,23 @@ impl BitslicedAes256Dec {
     /// Decrypts eight independent blocks in place.
     #[inline(always)]
     pub(crate) fn decrypt8(&self, blocks: [V128; 8]) -> [V128; 8] {
-        let [first, middle @ .., last] = &self.keys;
+        let [first, rest @ ..] = &self.keys;
         let mut state = add_round_key(transpose(blocks), first);
-        for key in middle {
-            let sub = inv_sub_bytes(shuffle(state, INV_SHIFT_ROWS));
-            state = inv_mix_columns(add_round_key(sub, key));
+        for (round, key) in (1..).zip(rest) {
+            state = add_round_key(inv_sub_bytes(shuffle(state, INV_SHIFT_ROWS)), key);
+            // The last round has no InvMixColumns. (A branch on the round number, which is
+            // public; one copy of the round's code instead of two keeps the module smaller.)
+            if round < rest.len() {
+                state = inv_mix_columns(state);
+            }
         }
-        let sub = inv_sub_bytes(shuffle(state, INV_SHIFT_ROWS));
-        transpose(add_round_key(sub, last))
+        transpose(state)
     }
 }
 
 impl Drop for BitslicedAes256Dec {
     fn drop(&mut self) {
-        self.keys.as_flattened_mut().as_flattened_mut().zeroize();
+        super::wipe(self.keys.as_flattened_mut().as_flattened_mut());
     }
 }
 
@@ -99,6 +99,17 @@ impl core::fmt::Debug for BitslicedAes256Dec {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("BitslicedAes256Dec { .. }")
     }
+}
+
+/// One round key, sliced: every bit becomes a byte 0x00 or 0xff. (Out of line: one copy of the
+/// transpose for the 15 keys.)
+#[inline(never)]
+fn slice_key(key: &[u8; 16]) -> [[u8; 16]; 8] {
+    let mut out = [[0u8; 16]; 8];
+    for (out, slice) in out.iter_mut().zip(transpose([V128::load(key); 8])) {
+        slice.store(out);
+    }
+    out
 }
 
 /// The S-box constant, folded into the round keys.
@@ -143,10 +154,18 @@ fn transpose(rows: [V128; 8]) -> [V128; 8] {
 /// InvShiftRows: row `r` rotated right by `r` columns.
 const INV_SHIFT_ROWS: V128 = table!(|k| (k & 3) | ((k >> 2).wrapping_sub(k & 3) & 3) << 2);
 
+/// `f` applied to every slice. (Written out: `[V128; 8]::map` is not always inlined, and a call
+/// passes the eight vectors through memory.)
+#[inline(always)]
+fn each(x: Slices, f: impl Fn(V128) -> V128) -> Slices {
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x;
+    [f(x0), f(x1), f(x2), f(x3), f(x4), f(x5), f(x6), f(x7)]
+}
+
 /// The same byte permutation applied to every slice.
 #[inline(always)]
 fn shuffle(x: Slices, indices: V128) -> Slices {
-    x.map(|slice| slice.swizzle(indices))
+    each(x, |slice| slice.swizzle(indices))
 }
 
 /// `R^N`: every column rotated up by `N` rows (row `r` gets row `r + N`). A column is a 32-bit
@@ -154,7 +173,7 @@ fn shuffle(x: Slices, indices: V128) -> Slices {
 /// an OR, where a shuffle by a constant costs WebAssembly engines a constant to build first.
 #[inline(always)]
 fn rotate_rows<const BITS: u32>(x: Slices) -> Slices {
-    x.map(V128::rotr32::<BITS>)
+    each(x, V128::rotr32::<BITS>)
 }
 
 #[inline(always)]
@@ -175,7 +194,21 @@ fn xor(a: Slices, b: Slices) -> Slices {
 
 #[inline(always)]
 fn add_round_key(state: Slices, key: &[[u8; 16]; 8]) -> Slices {
-    xor(state, key.each_ref().map(V128::load))
+    let [k0, k1, k2, k3, k4, k5, k6, k7] = key;
+    let load = V128::load;
+    xor(
+        state,
+        [
+            load(k0),
+            load(k1),
+            load(k2),
+            load(k3),
+            load(k4),
+            load(k5),
+            load(k6),
+            load(k7),
+        ],
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,6 +46,14 @@ macro_rules! table {
     }};
 }
 
+/// Wipes `bytes` (volatile writes, `zeroize`). Out of line, so each call is one small loop:
+/// inlined with a known length, `zeroize`'s volatile byte writes unroll into one store each
+/// (hundreds of instructions for a key schedule).
+#[inline(never)]
+pub(crate) fn wipe(bytes: &mut [u8]) {
+    zeroize::Zeroize::zeroize(bytes);
+}
+
 mod bitsliced;
 #[cfg(test)]
 mod testing;

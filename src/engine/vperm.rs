@@ -54,6 +54,17 @@
 //! Round keys are wiped on drop. Copies that transiently live in registers or on the stack
 //! during a call are not (as in other Rust AES implementations).
 
+// The decryption half (`VpermAes256`) is not in the shipped wasm build, which decrypts with the
+// bitsliced engine; tests, the engine benchmark and fuzzing use it.
+#![cfg_attr(
+    all(
+        target_arch = "wasm32",
+        target_feature = "simd128",
+        not(any(test, feature = "test-engine"))
+    ),
+    allow(dead_code)
+)]
+
 use core::fmt;
 
 use aes::cipher::{
@@ -385,48 +396,68 @@ const ROTATE_COLUMNS: V128 = table!(|n| rotate_columns(1, n));
 /// What the last round (the 14th) applies: `SR¹⁴ = SR²` for encryption, `SR⁻¹⁴ = SR²` too.
 const LAST_SHIFT: V128 = table!(|n| shift_rows(2, n));
 
-/// The constants of the rounds, gathered so the rounds can read them from memory.
-struct Tables {
+/// The inversion's constants.
+struct InversionTables {
     low_nibble: V128,
     inv: V128,
     c_over: V128,
-    enc_sbox: FromInverse,
-    enc_sbox_twice: FromInverse,
-    enc_sbox_aes: FromInverse,
-    dec_14: FromInverse,
-    dec_11: FromInverse,
-    dec_13: FromInverse,
-    dec_9: FromInverse,
-    dec_aes: FromInverse,
-    enc_frames: [Frame; 4],
-    dec_frames: [Frame; 4],
-    last_shift: V128,
 }
 
-static TABLES: Tables = Tables {
+const INVERSION: InversionTables = InversionTables {
     low_nibble: V128::from_bytes([0x0f; 16]),
     inv: INV,
     c_over: C_OVER,
-    enc_sbox: ENC_SBOX,
-    enc_sbox_twice: ENC_SBOX_TWICE,
-    enc_sbox_aes: ENC_SBOX_AES,
-    dec_14: DEC_14,
-    dec_11: DEC_11,
-    dec_13: DEC_13,
-    dec_9: DEC_9,
-    dec_aes: DEC_AES,
-    enc_frames: ENC_FRAMES,
-    dec_frames: DEC_FRAMES,
+};
+
+/// The constants of the encryption rounds, gathered so the rounds can read them from memory.
+struct EncryptTables {
+    inversion: InversionTables,
+    sbox: FromInverse,
+    sbox_twice: FromInverse,
+    sbox_aes: FromInverse,
+    frames: [Frame; 4],
+    last_shift: V128,
+}
+
+static ENCRYPT_TABLES: EncryptTables = EncryptTables {
+    inversion: INVERSION,
+    sbox: ENC_SBOX,
+    sbox_twice: ENC_SBOX_TWICE,
+    sbox_aes: ENC_SBOX_AES,
+    frames: ENC_FRAMES,
     last_shift: LAST_SHIFT,
 };
 
-/// The round constants, as memory the compiler cannot see into: every use in the rounds
-/// becomes a 16-byte load. As `v128.const` instead, V8 (x64) rebuilds the constant from two
-/// 64-bit immediates through a general register at each use, 4-5 instructions where a load
-/// is one; with 16 constants a round, that was most of the decryption's time.
+/// The constants of the decryption rounds (see [`EncryptTables`]).
+struct DecryptTables {
+    inversion: InversionTables,
+    times_14: FromInverse,
+    times_11: FromInverse,
+    times_13: FromInverse,
+    times_9: FromInverse,
+    aes: FromInverse,
+    frames: [Frame; 4],
+    last_shift: V128,
+}
+
+static DECRYPT_TABLES: DecryptTables = DecryptTables {
+    inversion: INVERSION,
+    times_14: DEC_14,
+    times_11: DEC_11,
+    times_13: DEC_13,
+    times_9: DEC_9,
+    aes: DEC_AES,
+    frames: DEC_FRAMES,
+    last_shift: LAST_SHIFT,
+};
+
+/// Round constants as memory the compiler cannot see into: every use in the rounds becomes a
+/// 16-byte load. As `v128.const` instead, V8 (x64) rebuilds the constant from two 64-bit
+/// immediates through a general register at each use, 4-5 instructions where a load is one
+/// (RESULTS.md, "Levers").
 #[inline(always)]
-fn tables() -> &'static Tables {
-    core::hint::black_box(&TABLES)
+fn from_memory<T>(tables: &'static T) -> &'static T {
+    core::hint::black_box(tables)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,7 +472,7 @@ struct Inverse {
 
 /// Inverts every byte of `x` (tower basis) in GF(2^8): five lookups, five XORs.
 #[inline(always)]
-fn invert(x: V128, t: &Tables) -> Inverse {
+fn invert(x: V128, t: &InversionTables) -> Inverse {
     let (i, k) = x.nibbles_masked(t.low_nibble);
     let j = i ^ k;
     let c_over_k = t.c_over.swizzle(k);
@@ -455,37 +486,53 @@ fn invert(x: V128, t: &Tables) -> Inverse {
 
 /// One middle encryption round: SubBytes, MixColumns (in the frame), AddRoundKey.
 #[inline(always)]
-fn encrypt_round(state: V128, key: V128, frame: &Frame, t: &Tables) -> V128 {
-    let inverse = invert(state, t);
-    let a = t.enc_sbox.lookup(inverse);
-    let a2 = t.enc_sbox_twice.lookup(inverse);
+fn encrypt_round(state: V128, key: V128, frame: &Frame, t: &EncryptTables) -> V128 {
+    let inverse = invert(state, &t.inversion);
+    let a = t.sbox.lookup(inverse);
+    let a2 = t.sbox_twice.lookup(inverse);
     let p = a2 ^ a.swizzle(frame.rotate);
     p ^ p.swizzle(frame.rotate) ^ a.swizzle(frame.rotate_back) ^ key
 }
 
 /// One middle decryption round: InvSubBytes, InvMixColumns (in the frame), AddRoundKey.
 #[inline(always)]
-fn decrypt_round(state: V128, key: V128, frame: &Frame, t: &Tables) -> V128 {
-    let inverse = invert(state, t);
-    let sum = t.dec_13.lookup(inverse) ^ t.dec_9.lookup(inverse).swizzle(frame.rotate);
-    let sum = t.dec_11.lookup(inverse) ^ sum.swizzle(frame.rotate);
-    t.dec_14.lookup(inverse) ^ sum.swizzle(frame.rotate) ^ key
+fn decrypt_round(state: V128, key: V128, frame: &Frame, t: &DecryptTables) -> V128 {
+    let inverse = invert(state, &t.inversion);
+    let sum = t.times_13.lookup(inverse) ^ t.times_9.lookup(inverse).swizzle(frame.rotate);
+    let sum = t.times_11.lookup(inverse) ^ sum.swizzle(frame.rotate);
+    t.times_14.lookup(inverse) ^ sum.swizzle(frame.rotate) ^ key
 }
 
 /// The AES S-box on all 16 bytes (AES basis in and out).
 #[inline(always)]
 fn sub_bytes(v: V128) -> V128 {
-    ENC_SBOX_AES.lookup(invert(TO_TOWER.apply(v), &TABLES)) ^ V128::splat(SBOX_CONSTANT)
+    ENC_SBOX_AES.lookup(invert(TO_TOWER.apply(v), &INVERSION)) ^ V128::splat(SBOX_CONSTANT)
 }
 
-/// InvMixColumns of an AES-basis vector, written in the decryption basis.
+/// A middle encryption round key as the rounds read it: tower basis, 0x63 folded in, in the
+/// frame of its round.
 // Key setup only: kept out of line so the 13 rounds of the schedule share one copy (smaller
 // module; the hot paths are the rounds, which stay inlined).
 #[inline(never)]
-fn inv_mix_columns_to_dec_basis(v: V128) -> V128 {
+fn encryption_round_key(key: &[u8; 16], frame: &Frame) -> [u8; 16] {
+    let key = TO_TOWER.apply(V128::load(key)) ^ SBOX_CONSTANT_TOWER;
+    let mut out = [0; 16];
+    key.swizzle(frame.key).store(&mut out);
+    out
+}
+
+/// A middle decryption round key (equivalent inverse cipher): InvMixColumns of the AES round
+/// key, in the decryption basis, 0x63 folded in, in the frame of its round. Out of line, as
+/// [`encryption_round_key`].
+#[inline(never)]
+fn decryption_round_key(key: &[u8; 16], frame: &Frame) -> [u8; 16] {
+    let v = V128::load(key);
     let sum = KEY_13.apply(v) ^ KEY_9.apply(v).swizzle(ROTATE_COLUMNS);
     let sum = KEY_11.apply(v) ^ sum.swizzle(ROTATE_COLUMNS);
-    KEY_14.apply(v) ^ sum.swizzle(ROTATE_COLUMNS)
+    let key = KEY_14.apply(v) ^ sum.swizzle(ROTATE_COLUMNS) ^ SBOX_CONSTANT_DEC;
+    let mut out = [0; 16];
+    key.swizzle(frame.key).store(&mut out);
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,7 +549,7 @@ const WORDS_UP_2: V128 = table!(|n| if n < 8 { INFINITY } else { n - 8 });
 /// The next 4 words of AES-256's key expansion: word `m` is `w[i-8+m] ^ ... ^ w[i-8] ^ t` with
 /// `t = SubWord(selected word of w[i-4..i]) ^ rcon`, the selection being `RotWord(last)` or
 /// `last`.
-// Key setup only, out of line for size (see `inv_mix_columns_to_dec_basis`).
+// Key setup only, out of line for size (see `encryption_round_key`).
 #[inline(never)]
 fn expand_step(older: V128, newer: V128, select: V128, rcon: u8) -> V128 {
     let rcon = V128::from_bytes([rcon, 0, 0, 0, rcon, 0, 0, 0, rcon, 0, 0, 0, rcon, 0, 0, 0]);
@@ -518,7 +565,7 @@ pub(super) fn expand_key(key: &[u8; 32]) -> [[u8; 16]; 15] {
         *dst = src;
     }
     let [first, second] = halves.each_ref().map(V128::load);
-    halves.zeroize();
+    super::wipe(halves.as_flattened_mut());
 
     let mut keys = [[0u8; 16]; 15];
     let (mut older, mut newer) = (first, second);
@@ -552,21 +599,84 @@ struct RoundKeys {
 
 impl Zeroize for RoundKeys {
     fn zeroize(&mut self) {
-        self.first.zeroize();
-        // One slice, one wiping loop (per-array wipes unroll into 208 separate stores).
-        self.middle.as_flattened_mut().zeroize();
-        self.last.zeroize();
+        super::wipe(&mut self.first);
+        super::wipe(self.middle.as_flattened_mut());
+        super::wipe(&mut self.last);
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The cipher.
 
-/// AES-256 by vector permutes (see the module documentation): constant-time, fast with
-/// WebAssembly SIMD, and a RustCrypto block cipher (`cbc::Encryptor<VpermAes256>` works).
+/// Vector-permute AES-256 encryption (see the module documentation): constant-time, fast with
+/// WebAssembly SIMD, and a RustCrypto block cipher (`cbc::Encryptor` drives it). What the wasm
+/// build runs for encryption; decryption there is bitsliced (`simd_aes.rs`).
+#[derive(Clone)]
+pub struct VpermEncrypt {
+    keys: RoundKeys,
+}
+
+impl VpermEncrypt {
+    /// The encryption round keys for AES-256's 15 round keys (from [`expand_key`]): tower basis,
+    /// 0x63 folded in, stored in the frame of their round.
+    pub(super) fn from_round_keys(round_keys: &[[u8; 16]; 15]) -> Self {
+        let mut keys = RoundKeys {
+            first: [0; 16],
+            middle: [[0; 16]; 13],
+            last: [0; 16],
+        };
+        let [first, middle @ .., last] = round_keys;
+        TO_TOWER.apply(V128::load(first)).store(&mut keys.first);
+        let frames = ENC_FRAMES.iter().cycle();
+        for ((slot, key), frame) in keys.middle.iter_mut().zip(middle).zip(frames) {
+            *slot = encryption_round_key(key, frame);
+        }
+        (V128::load(last) ^ V128::splat(SBOX_CONSTANT)).store(&mut keys.last);
+        Self { keys }
+    }
+
+    /// Encrypts `N` independent blocks, their rounds interleaved.
+    #[inline(always)]
+    fn encrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
+        let keys = &self.keys;
+        let first = V128::load(&keys.first);
+        let mut state = blocks.map(|b| TO_TOWER.apply(b) ^ first);
+        let t = from_memory(&ENCRYPT_TABLES);
+        for (key, frame) in keys.middle.iter().zip(t.frames.iter().cycle()) {
+            let key = V128::load(key);
+            state = state.map(|s| encrypt_round(s, key, frame, t));
+        }
+        let last = V128::load(&keys.last);
+        state.map(|s| {
+            t.sbox_aes
+                .lookup(invert(s, &t.inversion))
+                .swizzle(t.last_shift)
+                ^ last
+        })
+    }
+}
+
+impl Drop for VpermEncrypt {
+    fn drop(&mut self) {
+        self.keys.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for VpermEncrypt {}
+
+impl fmt::Debug for VpermEncrypt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VpermEncrypt { .. }")
+    }
+}
+
+/// Vector-permute AES-256 in both directions: the encryption above and FIPS-197's equivalent
+/// inverse cipher. Not shipped (the wasm build decrypts with the bitsliced engine); kept for
+/// the engine benchmark's comparison and as a second, independently derived decryption in the
+/// tests and fuzzing.
 #[derive(Clone)]
 pub struct VpermAes256 {
-    encrypt: RoundKeys,
+    encrypt: VpermEncrypt,
     decrypt: RoundKeys,
 }
 
@@ -574,37 +684,15 @@ impl VpermAes256 {
     /// Expands `key` into the encryption and decryption round keys.
     #[must_use]
     pub fn new(key: &[u8; 32]) -> Self {
-        let mut keys = expand_key(key);
-        let engine = Self::from_round_keys(&keys);
-        keys.zeroize();
-        engine
-    }
-
-    /// The engine for AES-256's 15 round keys (from [`expand_key`]).
-    pub(super) fn from_round_keys(keys: &[[u8; 16]; 15]) -> Self {
-        let mut encrypt = RoundKeys {
-            first: [0; 16],
-            middle: [[0; 16]; 13],
-            last: [0; 16],
-        };
+        let mut round_keys = expand_key(key);
+        let [first, middle @ .., last] = &round_keys;
         let mut decrypt = RoundKeys {
             first: [0; 16],
             middle: [[0; 16]; 13],
-            last: [0; 16],
+            last: *first,
         };
-        let [first, middle @ .., last] = keys;
-
-        // Encryption: tower basis, 0x63 folded in, stored in the frame of their round.
-        TO_TOWER.apply(V128::load(first)).store(&mut encrypt.first);
-        let frames = ENC_FRAMES.iter().cycle();
-        for ((slot, key), frame) in encrypt.middle.iter_mut().zip(middle).zip(frames) {
-            let key = TO_TOWER.apply(V128::load(key)) ^ SBOX_CONSTANT_TOWER;
-            key.swizzle(frame.key).store(slot);
-        }
-        (V128::load(last) ^ V128::splat(SBOX_CONSTANT)).store(&mut encrypt.last);
-
-        // Decryption (equivalent inverse cipher): keys in reverse order, InvMixColumns applied
-        // to the middle ones, decryption basis, 0x63 folded in, frame of their round.
+        // Keys in reverse order, InvMixColumns applied to the middle ones, decryption basis,
+        // 0x63 folded in, frame of their round.
         (TO_DEC_BASIS.apply(V128::load(last)) ^ SBOX_CONSTANT_DEC).store(&mut decrypt.first);
         let frames = DEC_FRAMES.iter().cycle();
         for ((slot, key), frame) in decrypt
@@ -613,69 +701,57 @@ impl VpermAes256 {
             .zip(middle.iter().rev())
             .zip(frames)
         {
-            let key = inv_mix_columns_to_dec_basis(V128::load(key)) ^ SBOX_CONSTANT_DEC;
-            key.swizzle(frame.key).store(slot);
+            *slot = decryption_round_key(key, frame);
         }
-        decrypt.last = *first;
-        Self { encrypt, decrypt }
-    }
-
-    /// Encrypts `N` independent blocks, their rounds interleaved.
-    #[inline(always)]
-    fn encrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
-        let keys = &self.encrypt;
-        let first = V128::load(&keys.first);
-        let mut state = blocks.map(|b| TO_TOWER.apply(b) ^ first);
-        let t = tables();
-        for (key, frame) in keys.middle.iter().zip(t.enc_frames.iter().cycle()) {
-            let key = V128::load(key);
-            state = state.map(|s| encrypt_round(s, key, frame, t));
-        }
-        let last = V128::load(&keys.last);
-        state.map(|s| t.enc_sbox_aes.lookup(invert(s, t)).swizzle(t.last_shift) ^ last)
+        let engine = Self {
+            encrypt: VpermEncrypt::from_round_keys(&round_keys),
+            decrypt,
+        };
+        super::wipe(round_keys.as_flattened_mut());
+        engine
     }
 
     /// Decrypts `N` independent blocks, their rounds interleaved.
     #[inline(always)]
-    pub(super) fn decrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
+    fn decrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
         let keys = &self.decrypt;
         let first = V128::load(&keys.first);
         let mut state = blocks.map(|b| TO_DEC_BASIS.apply(b) ^ first);
-        let t = tables();
-        for (key, frame) in keys.middle.iter().zip(t.dec_frames.iter().cycle()) {
+        let t = from_memory(&DECRYPT_TABLES);
+        for (key, frame) in keys.middle.iter().zip(t.frames.iter().cycle()) {
             let key = V128::load(key);
             state = state.map(|s| decrypt_round(s, key, frame, t));
         }
         let last = V128::load(&keys.last);
-        state.map(|s| t.dec_aes.lookup(invert(s, t)).swizzle(t.last_shift) ^ last)
+        state.map(|s| t.aes.lookup(invert(s, &t.inversion)).swizzle(t.last_shift) ^ last)
     }
 
     /// Encrypts one block in place.
-    #[cfg(any(test, feature = "test-engine"))]
-    pub fn encrypt_block(&self, block: &mut [u8; 16]) {
-        let [out] = self.encrypt_par([V128::load(block)]);
+    #[cfg(test)]
+    fn encrypt_block(&self, block: &mut [u8; 16]) {
+        let [out] = self.encrypt.encrypt_par([V128::load(block)]);
         out.store(block);
     }
 
     /// Decrypts one block in place.
-    #[cfg(any(test, feature = "test-engine"))]
-    pub fn decrypt_block(&self, block: &mut [u8; 16]) {
+    #[cfg(test)]
+    fn decrypt_block(&self, block: &mut [u8; 16]) {
         let [out] = self.decrypt_par([V128::load(block)]);
         out.store(block);
     }
 
     /// Encrypts four independent blocks in place (faster than one by one).
-    #[cfg(any(test, feature = "test-engine"))]
-    pub fn encrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
-        let out = self.encrypt_par(blocks.each_ref().map(V128::load));
+    #[cfg(test)]
+    fn encrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
+        let out = self.encrypt.encrypt_par(blocks.each_ref().map(V128::load));
         for (block, out) in blocks.iter_mut().zip(out) {
             out.store(block);
         }
     }
 
     /// Decrypts four independent blocks in place (faster than one by one; CBC decryption).
-    #[cfg(any(test, feature = "test-engine"))]
-    pub fn decrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
+    #[cfg(test)]
+    fn decrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
         let out = self.decrypt_par(blocks.each_ref().map(V128::load));
         for (block, out) in blocks.iter_mut().zip(out) {
             out.store(block);
@@ -685,7 +761,6 @@ impl VpermAes256 {
 
 impl Drop for VpermAes256 {
     fn drop(&mut self) {
-        self.encrypt.zeroize();
         self.decrypt.zeroize();
     }
 }
@@ -699,7 +774,17 @@ impl fmt::Debug for VpermAes256 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// RustCrypto's block cipher traits (cipher 0.5), so `cbc` can drive the engine.
+// RustCrypto's block cipher traits (cipher 0.5), so `cbc` can drive the engines.
+
+impl BlockSizeUser for VpermEncrypt {
+    type BlockSize = U16;
+}
+
+impl BlockCipherEncrypt for VpermEncrypt {
+    fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
+        f.call(&EncBackend(self));
+    }
+}
 
 impl BlockSizeUser for VpermAes256 {
     type BlockSize = U16;
@@ -723,28 +808,39 @@ impl AlgorithmName for VpermAes256 {
 
 impl BlockCipherEncrypt for VpermAes256 {
     fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
-        f.call(&Backend(self));
+        self.encrypt.encrypt_with_backend(f);
     }
 }
 
 impl BlockCipherDecrypt for VpermAes256 {
     fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
-        f.call(&Backend(self));
+        f.call(&DecBackend(self));
     }
 }
 
-/// The engine seen as a `cipher` backend: four blocks in parallel.
-struct Backend<'a>(&'a VpermAes256);
+/// Encryption as a `cipher` backend: four blocks in parallel (CBC encryption uses one).
+struct EncBackend<'a>(&'a VpermEncrypt);
 
-impl BlockSizeUser for Backend<'_> {
+/// Decryption as a `cipher` backend: four blocks in parallel.
+struct DecBackend<'a>(&'a VpermAes256);
+
+impl BlockSizeUser for EncBackend<'_> {
     type BlockSize = U16;
 }
 
-impl ParBlocksSizeUser for Backend<'_> {
+impl ParBlocksSizeUser for EncBackend<'_> {
     type ParBlocksSize = U4;
 }
 
-impl BlockCipherEncBackend for Backend<'_> {
+impl BlockSizeUser for DecBackend<'_> {
+    type BlockSize = U16;
+}
+
+impl ParBlocksSizeUser for DecBackend<'_> {
+    type ParBlocksSize = U4;
+}
+
+impl BlockCipherEncBackend for EncBackend<'_> {
     #[inline]
     fn encrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
         let [out] = self.0.encrypt_par([V128::load(&block.get_in().0)]);
@@ -762,7 +858,7 @@ impl BlockCipherEncBackend for Backend<'_> {
     }
 }
 
-impl BlockCipherDecBackend for Backend<'_> {
+impl BlockCipherDecBackend for DecBackend<'_> {
     #[inline]
     fn decrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
         let [out] = self.0.decrypt_par([V128::load(&block.get_in().0)]);
@@ -819,7 +915,7 @@ mod tests {
         for input in all_bytes() {
             let x = V128::from_bytes(input);
             let inverse = DEC_AES
-                .lookup(invert(TO_TOWER.apply(x), &TABLES))
+                .lookup(invert(TO_TOWER.apply(x), &INVERSION))
                 .to_bytes();
             assert_eq!(inverse, input.map(gf_inverse));
         }
@@ -898,7 +994,7 @@ mod tests {
 
     #[test]
     fn sp800_38a_f25_f26_cbc_aes256() {
-        testing::sp800_38a_cbc_aes256(VpermAes256::new);
+        testing::sp800_38a_cbc_aes256(VpermAes256::new, testing::cbc_crate_decrypt);
     }
 
     // --- Against RustCrypto's `aes` ----------------------------------------------------------
@@ -939,7 +1035,7 @@ mod tests {
 
     #[test]
     fn random_cbc_of_1_to_64_blocks_matches_aes_both_directions() {
-        testing::random_cbc_matches_aes(VpermAes256::new);
+        testing::random_cbc_matches_aes(VpermAes256::new, testing::cbc_crate_decrypt);
     }
 
     #[test]

@@ -108,7 +108,7 @@ impl EngineBench {
         match &self.engine {
             Engine::Soft(c) => cbc_decrypt(c, &self.iv, &mut self.blocks),
             Engine::Vperm(c) => cbc_decrypt(c, &self.iv, &mut self.blocks),
-            Engine::Simd(c) => cbc_decrypt(c, &self.iv, &mut self.blocks),
+            Engine::Simd(c) => c.cbc_decrypt(&self.iv.0, &mut self.blocks),
         }
     }
 
