@@ -25,7 +25,6 @@ const KEY_LEN: usize = KEY_HEX_LEN / 2;
 /// assert_eq!(key.decrypt(&sealed)?, r#"{"ok":true}"#);
 /// # Ok::<(), allpass_crypto::Error>(())
 /// ```
-#[derive(Clone)]
 pub struct Cipher {
     /// On the heap, placed there by `expand` and never moved again: moving a `Cipher` moves
     /// a pointer, and leaves no copy of round keys (the vector-permute engine keeps the first
@@ -85,6 +84,16 @@ impl Cipher {
 
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
+    }
+}
+
+impl Clone for Cipher {
+    /// The copy is built on the stack before it is boxed: that stack is scrubbed, as after a
+    /// key schedule.
+    fn clone(&self) -> Self {
+        let engine = Box::new((*self.engine).clone());
+        scrub_stack();
+        Self { engine }
     }
 }
 

@@ -14,9 +14,9 @@
 //! * **InvSubBytes** runs on all 128 bytes at once as a Boolean circuit of the slices:
 //!   `InvS(y) = A⁻¹(S′(A⁻¹(y ⊕ 0x63)))`, where `S′ = A ∘ (·)⁻¹` is Boyar and Peralta's S-box
 //!   circuit without its final NOTs (its 0x63), and `A⁻¹` the linear part of the inverse affine
-//!   map (FIPS-197 eq. 5.6; two XORs a bit). Since `A⁻¹(0x63) = 0x05` makes `InvS` of `y` the
-//!   field inverse of `A⁻¹(y ⊕ 0x63)`, the constant 0x63 can be (and is) folded into the
-//!   round keys: InvMixColumns maps a column of equal bytes to itself.
+//!   map (FIPS-197 eq. 5.6; two XORs a bit): by definition `InvS(y) = (A⁻¹(y ⊕ 0x63))⁻¹`, and
+//!   `x⁻¹ = A⁻¹(S′(x))`. The constant 0x63 is folded into the round keys, which works because
+//!   InvMixColumns maps a column of four equal bytes to itself.
 //! * **InvShiftRows** and the **row rotations** of InvMixColumns move whole bytes, so they are
 //!   byte shuffles by constant permutations, the same on every slice.
 //! * **InvMixColumns** as MixColumns after a cheap premultiplication (the polynomial identity
@@ -70,7 +70,7 @@ impl BitslicedAes256Dec {
         Self { keys }
     }
 
-    /// Decrypts eight independent blocks in place.
+    /// Decrypts eight independent blocks.
     #[inline(always)]
     pub(crate) fn decrypt8(&self, blocks: [V128; 8]) -> [V128; 8] {
         let [first, rest @ ..] = &self.keys;

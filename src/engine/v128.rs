@@ -1,4 +1,4 @@
-//! `V128`: the few 128-bit vector operations the vector-permute AES engine needs.
+//! `V128`: the few 128-bit vector operations the AES engines (vector-permute, bitsliced) need.
 //!
 //! Two backends with identical semantics, chosen at compile time:
 //!
@@ -85,18 +85,21 @@ mod imp {
         /// Each of the two 64-bit lanes (little-endian) shifted right by `N` bits.
         #[inline(always)]
         pub(crate) fn shr64<const N: u32>(self) -> Self {
+            const { assert!(N > 0 && N < 64) };
             Self(u64x2_shr(self.0, N))
         }
 
         /// Each of the two 64-bit lanes (little-endian) shifted left by `N` bits.
         #[inline(always)]
         pub(crate) fn shl64<const N: u32>(self) -> Self {
+            const { assert!(N > 0 && N < 64) };
             Self(u64x2_shl(self.0, N))
         }
 
         /// Each of the four 32-bit lanes (little-endian) rotated right by `N` bits (`0 < N < 32`).
         #[inline(always)]
         pub(crate) fn rotr32<const N: u32>(self) -> Self {
+            const { assert!(N > 0 && N < 32) };
             Self(v128_or(
                 u32x4_shr(self.0, N),
                 u32x4_shl(self.0, 32_u32.wrapping_sub(N)),
@@ -115,7 +118,8 @@ mod imp {
             )
         }
 
-        /// [`V128::nibbles`], with the mask `0x0f` in every byte given (from memory).
+        /// [`V128::nibbles`] with the mask given (`0x0f` in every byte for nibbles; passed in so
+        /// that it can come from memory). The high part shifts 32-bit lanes.
         #[inline(always)]
         pub(crate) fn nibbles_masked(self, mask: Self) -> (Self, Self) {
             (
@@ -207,18 +211,21 @@ mod imp {
         /// Each of the two 64-bit lanes (little-endian) shifted right by `N` bits.
         #[inline(always)]
         pub(crate) fn shr64<const N: u32>(self) -> Self {
+            const { assert!(N > 0 && N < 64) };
             Self::from_words(words(self.0).map(|w| w >> N))
         }
 
         /// Each of the two 64-bit lanes (little-endian) shifted left by `N` bits.
         #[inline(always)]
         pub(crate) fn shl64<const N: u32>(self) -> Self {
+            const { assert!(N > 0 && N < 64) };
             Self::from_words(words(self.0).map(|w| w << N))
         }
 
         /// Each of the four 32-bit lanes (little-endian) rotated right by `N` bits (`0 < N < 32`).
         #[inline(always)]
         pub(crate) fn rotr32<const N: u32>(self) -> Self {
+            const { assert!(N > 0 && N < 32) };
             let mut out = self.0;
             for word in out.as_chunks_mut::<4>().0 {
                 *word = u32::from_le_bytes(*word).rotate_right(N).to_le_bytes();
@@ -244,16 +251,21 @@ mod imp {
             (Self(self.0.map(|b| b & 0x0f)), Self(self.0.map(|b| b >> 4)))
         }
 
-        /// [`V128::nibbles`], with the mask `0x0f` in every byte given.
+        /// [`V128::nibbles`] with the mask given (`0x0f` in every byte for nibbles), computed
+        /// as the wasm32 backend does for any mask: the high part shifts 32-bit lanes.
         #[inline(always)]
         pub(crate) fn nibbles_masked(self, mask: Self) -> (Self, Self) {
-            let mut low = self.0;
-            let mut high = self.0;
-            for ((l, h), &m) in low.iter_mut().zip(high.iter_mut()).zip(mask.0.iter()) {
-                *l &= m;
-                *h = (*h >> 4) & m;
+            (self.and(mask), self.shr32::<4>().and(mask))
+        }
+
+        /// Each of the four 32-bit lanes (little-endian) shifted right by `N` bits.
+        #[inline(always)]
+        fn shr32<const N: u32>(self) -> Self {
+            let mut out = self.0;
+            for word in out.as_chunks_mut::<4>().0 {
+                *word = (u32::from_le_bytes(*word) >> N).to_le_bytes();
             }
-            (Self(low), Self(high))
+            Self(out)
         }
 
         /// `i8x16.swizzle`: byte `n` of the result is `self[indices[n]]`, or 0 if
@@ -338,6 +350,14 @@ mod tests {
         V128::load(&v).store(&mut stored);
         assert_eq!(stored, v);
         assert_eq!((V128::from_bytes(v) & w).to_bytes(), v.map(|b| b & 0x3c));
+        // Any mask, as the wasm32 backend computes it: the high part shifts 32-bit lanes.
+        let (low, high) = V128::from_bytes(v).nibbles_masked(V128::splat(0xff));
+        assert_eq!(low.to_bytes(), v);
+        let shifted: Vec<u8> = v
+            .chunks(4)
+            .flat_map(|w| (u32::from_le_bytes(w.try_into().unwrap()) >> 4).to_le_bytes())
+            .collect();
+        assert_eq!(high.to_bytes().to_vec(), shifted);
     }
 
     #[test]
