@@ -101,39 +101,17 @@ pub(crate) fn decode_public(hex: &[u8]) -> Option<Vec<u8>> {
     (invalid & INVALID == 0).then_some(bytes)
 }
 
-/// Public hex with WebAssembly SIMD, 16 bytes (32 characters) at a time, several times faster
-/// than the tables on V8 (a 1 MB payload is 2 MB of hex). Same results as the tables, which do
-/// the rest; when decoding, any non-hex character makes the whole decode `None`, as there.
+/// Public hex decoded with WebAssembly SIMD, 32 characters at a time (a 1 MB payload is 2 MB of
+/// hex: this took about a tenth off a 20 KB decryption on V8). Same results as the table, which decodes the
+/// rest; any non-hex character makes the whole decode `None`, as there. (Encoding with SIMD was
+/// measured too, and was no faster than the table: RESULTS.md, "Levers".)
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use core::arch::wasm32::{
-        u16x8_shl, u16x8_shr, u16x8_splat, u32x4_shr, u8x16, u8x16_add, u8x16_all_true,
-        u8x16_extract_lane as lane, u8x16_lt, u8x16_narrow_i16x8, u8x16_shuffle, u8x16_splat,
-        u8x16_sub, u8x16_swizzle, v128, v128_and, v128_bitselect, v128_or,
+        u16x8_shl, u16x8_shr, u16x8_splat, u8x16, u8x16_add, u8x16_all_true,
+        u8x16_extract_lane as lane, u8x16_lt, u8x16_narrow_i16x8, u8x16_splat, u8x16_sub, v128,
+        v128_and, v128_bitselect, v128_or,
     };
-
-    /// Lowercase hex of the longest prefix of whole 16-byte chunks, appended to `out`; returns
-    /// the rest. Each nibble picks its digit with one shuffle of the 16 digits (public data).
-    pub(super) fn encode_prefix<'a>(bytes: &'a [u8], out: &mut Vec<u8>) -> &'a [u8] {
-        let (chunks, rest) = bytes.as_chunks::<16>();
-        let digits = load(b"0123456789abcdef");
-        let mask = u8x16_splat(0x0f);
-        for chunk in chunks {
-            let v = load(chunk);
-            let high = u8x16_swizzle(digits, v128_and(u32x4_shr(v, 4), mask));
-            let low = u8x16_swizzle(digits, v128_and(v, mask));
-            // Interleave: high digit, low digit, for bytes 0-7 then 8-15.
-            let first =
-                u8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(high, low);
-            let second =
-                u8x16_shuffle::<8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31>(
-                    high, low,
-                );
-            out.extend_from_slice(&to_bytes(first));
-            out.extend_from_slice(&to_bytes(second));
-        }
-        rest
-    }
 
     #[inline(always)]
     fn load(bytes: &[u8; 16]) -> v128 {
@@ -208,17 +186,12 @@ mod simd {
     }
 }
 
-/// Without WebAssembly SIMD, the table decodes everything (native builds decode at memory
-/// speed already).
+/// Without WebAssembly SIMD, the table decodes everything.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod simd {
     #[allow(clippy::unnecessary_wraps)]
     pub(super) fn decode_prefix<'a>(hex: &'a [u8], _: &mut Vec<u8>) -> Option<&'a [u8]> {
         Some(hex)
-    }
-
-    pub(super) fn encode_prefix<'a>(bytes: &'a [u8], _: &mut Vec<u8>) -> &'a [u8] {
-        bytes
     }
 }
 
@@ -230,8 +203,7 @@ pub(crate) fn encode_public(parts: &[&[u8]]) -> String {
         .fold(0usize, |total, part| total.saturating_add(part.len()));
     let mut digits = Vec::with_capacity(len.saturating_mul(2));
     for part in parts {
-        let rest = simd::encode_prefix(part, &mut digits);
-        digits.extend(rest.iter().flat_map(|&byte| {
+        digits.extend(part.iter().flat_map(|&byte| {
             DIGIT_PAIRS
                 .get(usize::from(byte))
                 .copied()

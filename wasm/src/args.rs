@@ -235,8 +235,7 @@ pub(crate) fn plain_data(value: &JsValue, name: &str) -> Result<JsValue, Failure
 /// `JSON.parse` of decrypted text. Any failure is `DECRYPT_FAILED`: saying "the padding was
 /// fine but the text is not JSON" would be a padding oracle.
 pub(crate) fn parse_payload(text: &str) -> Result<JsValue, Failure> {
-    crate::text::parse_json(&crate::text::to_js(text))
-        .map_err(|_| Failure::Core(Error::DecryptFailed))
+    JSON::parse(text).map_err(|_| Failure::Core(Error::DecryptFailed))
 }
 
 /// The webhook body as the vendor's envelope: from the raw text or bytes, or from the object a

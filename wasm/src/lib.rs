@@ -30,7 +30,6 @@ mod args;
 #[cfg(feature = "bench")]
 mod bench;
 mod error;
-mod text;
 
 use allpass_crypto::{Cipher, Keyring};
 use js_sys::JsString;
@@ -113,7 +112,7 @@ pub fn decrypt_data(
         let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
         Ok(
             allpass_crypto::decrypt_data(&encrypted, &key_text_arg(&key)?)
-                .map(|text| text::to_js(&text))?,
+                .map(|text| JsString::from(text.as_str()))?,
         )
     })
 }
@@ -198,7 +197,7 @@ impl AllpassCipher {
                 .keys
                 .first()
                 .decrypt(&encrypted_arg(&encrypted_text_with_iv)?)?;
-            Ok(text::to_js(&text))
+            Ok(JsString::from(text.as_str()))
         })
     }
 
