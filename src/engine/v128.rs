@@ -16,8 +16,8 @@
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use core::arch::wasm32::{
-        u32x4_shl, u32x4_shr, u64x2_shl, u64x2_shr, u8x16, u8x16_extract_lane as lane, u8x16_splat,
-        u8x16_swizzle, v128, v128_and, v128_or, v128_xor,
+        u32x4_shl, u32x4_shr, u64x2_shl, u64x2_shr, u8x16, u8x16_extract_lane as lane,
+        u8x16_shuffle, u8x16_splat, u8x16_swizzle, v128, v128_and, v128_or, v128_xor,
     };
 
     /// A 128-bit vector of 16 bytes.
@@ -100,6 +100,28 @@ mod imp {
         #[inline(always)]
         pub(crate) fn rotr32<const N: u32>(self) -> Self {
             const { assert!(N > 0 && N < 32) };
+            if N == 16 {
+                // Swapping the halves of every 32-bit lane is a 16-bit shuffle, which engines
+                // lower to two instructions (x64 `pshuflw` + `pshufhw`) instead of three.
+                return Self(u8x16_shuffle::<
+                    2,
+                    3,
+                    0,
+                    1,
+                    6,
+                    7,
+                    4,
+                    5,
+                    10,
+                    11,
+                    8,
+                    9,
+                    14,
+                    15,
+                    12,
+                    13,
+                >(self.0, self.0));
+            }
             Self(v128_or(
                 u32x4_shr(self.0, N),
                 u32x4_shl(self.0, 32_u32.wrapping_sub(N)),
