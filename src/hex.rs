@@ -102,24 +102,16 @@ pub(crate) fn decode_public(hex: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Public hex decoded with WebAssembly SIMD, 32 characters at a time (a 1 MB payload is 2 MB of
-/// hex: this took about a tenth off a 20 KB decryption on V8). Same results as the table, which decodes the
-/// rest; any non-hex character makes the whole decode `None`, as there. (Encoding with SIMD was
-/// measured too, and was no faster than the table: RESULTS.md, "Levers".)
+/// hex: this took about a tenth off a 20 KB decryption on V8). Same results as the table, which
+/// decodes the rest; any non-hex character makes the whole decode `None`, as there. (Encoding
+/// with SIMD was measured too, and was no faster than the table: RESULTS.md, "Levers".)
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
+    use crate::engine::v128::raw::{from_bytes, to_bytes};
     use core::arch::wasm32::{
-        u16x8_shl, u16x8_shr, u16x8_splat, u8x16, u8x16_add, u8x16_all_true,
-        u8x16_extract_lane as lane, u8x16_lt, u8x16_narrow_i16x8, u8x16_splat, u8x16_sub, v128,
-        v128_and, v128_bitselect, v128_or,
+        u16x8_shl, u16x8_shr, u16x8_splat, u8x16_add, u8x16_all_true, u8x16_lt, u8x16_narrow_i16x8,
+        u8x16_splat, u8x16_sub, v128, v128_and, v128_bitselect, v128_or,
     };
-
-    #[inline(always)]
-    fn load(bytes: &[u8; 16]) -> v128 {
-        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = *bytes;
-        u8x16(
-            b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
-        )
-    }
 
     /// Decodes the longest prefix of whole 32-character chunks into `out` and returns the rest,
     /// or `None` if the prefix has a non-hex character.
@@ -145,7 +137,7 @@ mod simd {
     /// The value of each of 16 hex characters, and 0xff in each lane that was a hex digit.
     #[inline(always)]
     fn digits(text: &[u8; 16]) -> (v128, v128) {
-        let text = load(text);
+        let text = from_bytes(*text);
         let digit = u8x16_sub(text, u8x16_splat(b'0'));
         let is_digit = u8x16_lt(digit, u8x16_splat(10));
         // `| 0x20` lowercases letters (and maps no other character onto a-f).
@@ -161,28 +153,6 @@ mod simd {
     fn join(values: v128) -> v128 {
         let joined = v128_or(u16x8_shl(values, 4), u16x8_shr(values, 8));
         v128_and(joined, u16x8_splat(0x00ff))
-    }
-
-    #[inline(always)]
-    fn to_bytes(v: v128) -> [u8; 16] {
-        [
-            lane::<0>(v),
-            lane::<1>(v),
-            lane::<2>(v),
-            lane::<3>(v),
-            lane::<4>(v),
-            lane::<5>(v),
-            lane::<6>(v),
-            lane::<7>(v),
-            lane::<8>(v),
-            lane::<9>(v),
-            lane::<10>(v),
-            lane::<11>(v),
-            lane::<12>(v),
-            lane::<13>(v),
-            lane::<14>(v),
-            lane::<15>(v),
-        ]
     }
 }
 

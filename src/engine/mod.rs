@@ -57,7 +57,7 @@ pub(crate) fn wipe(bytes: &mut [u8]) {
 mod bitsliced;
 #[cfg(test)]
 mod testing;
-mod v128;
+pub(crate) mod v128;
 
 #[cfg(feature = "test-engine")]
 pub mod simd_aes;

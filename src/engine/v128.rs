@@ -13,11 +13,51 @@
 //! `swizzle` has the semantics of `i8x16.swizzle`: output byte `n` is `table[indices[n]]`,
 //! or 0 when `indices[n] >= 16`. The engine relies on the "0 when out of range" rule.
 
+/// Loading and storing a raw `v128` without `unsafe`: the lane-by-lane forms below compile to
+/// one `v128.load` / `v128.store`. Also used by the hex codec's SIMD decoder.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod raw {
+    use core::arch::wasm32::{u8x16, u8x16_extract_lane as lane, v128};
+
+    /// The vector holding `b`.
+    #[inline(always)]
+    pub(crate) const fn from_bytes(b: [u8; 16]) -> v128 {
+        let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = b;
+        u8x16(
+            b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
+        )
+    }
+
+    /// The 16 bytes of `v`.
+    #[inline(always)]
+    pub(crate) fn to_bytes(v: v128) -> [u8; 16] {
+        [
+            lane::<0>(v),
+            lane::<1>(v),
+            lane::<2>(v),
+            lane::<3>(v),
+            lane::<4>(v),
+            lane::<5>(v),
+            lane::<6>(v),
+            lane::<7>(v),
+            lane::<8>(v),
+            lane::<9>(v),
+            lane::<10>(v),
+            lane::<11>(v),
+            lane::<12>(v),
+            lane::<13>(v),
+            lane::<14>(v),
+            lane::<15>(v),
+        ]
+    }
+}
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
+    use super::raw;
     use core::arch::wasm32::{
-        u32x4_shl, u32x4_shr, u64x2_shl, u64x2_shr, u8x16, u8x16_extract_lane as lane,
-        u8x16_shuffle, u8x16_splat, u8x16_swizzle, v128, v128_and, v128_or, v128_xor,
+        u32x4_shl, u32x4_shr, u64x2_shl, u64x2_shr, u8x16_shuffle, u8x16_splat, u8x16_swizzle,
+        v128, v128_and, v128_or, v128_xor,
     };
 
     /// A 128-bit vector of 16 bytes.
@@ -28,10 +68,7 @@ mod imp {
         /// The vector holding `b` (usable in constants).
         #[inline(always)]
         pub(crate) const fn from_bytes(b: [u8; 16]) -> Self {
-            let [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15] = b;
-            Self(u8x16(
-                b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15,
-            ))
+            Self(raw::from_bytes(b))
         }
 
         /// Every byte equal to `b`.
@@ -49,25 +86,7 @@ mod imp {
         /// Stores the 16 bytes into `out`.
         #[inline(always)]
         pub(crate) fn store(self, out: &mut [u8; 16]) {
-            let v = self.0;
-            *out = [
-                lane::<0>(v),
-                lane::<1>(v),
-                lane::<2>(v),
-                lane::<3>(v),
-                lane::<4>(v),
-                lane::<5>(v),
-                lane::<6>(v),
-                lane::<7>(v),
-                lane::<8>(v),
-                lane::<9>(v),
-                lane::<10>(v),
-                lane::<11>(v),
-                lane::<12>(v),
-                lane::<13>(v),
-                lane::<14>(v),
-                lane::<15>(v),
-            ];
+            *out = raw::to_bytes(self.0);
         }
 
         /// Bitwise exclusive or.
@@ -128,20 +147,10 @@ mod imp {
             ))
         }
 
-        /// Each byte split into its low and high nibble, each in `0..16`.
-        #[inline(always)]
-        pub(crate) fn nibbles(self) -> (Self, Self) {
-            let mask = u8x16_splat(0x0f);
-            // A 32-bit lane shift moves bits across byte borders; the mask removes them.
-            // (Cheaper than `i8x16.shr_u`, which engines emulate on x86.)
-            (
-                Self(v128_and(self.0, mask)),
-                Self(v128_and(u32x4_shr(self.0, 4), mask)),
-            )
-        }
-
         /// [`V128::nibbles`] with the mask given (`0x0f` in every byte for nibbles; passed in so
-        /// that it can come from memory). The high part shifts 32-bit lanes.
+        /// that it can come from memory). The high part shifts 32-bit lanes, which moves bits
+        /// across byte borders; the mask removes them. (Cheaper than `i8x16.shr_u`, which
+        /// engines emulate on x86.)
         #[inline(always)]
         pub(crate) fn nibbles_masked(self, mask: Self) -> (Self, Self) {
             (
@@ -267,12 +276,6 @@ mod imp {
             Self(out)
         }
 
-        /// Each byte split into its low and high nibble, each in `0..16`.
-        #[inline(always)]
-        pub(crate) fn nibbles(self) -> (Self, Self) {
-            (Self(self.0.map(|b| b & 0x0f)), Self(self.0.map(|b| b >> 4)))
-        }
-
         /// [`V128::nibbles`] with the mask given (`0x0f` in every byte for nibbles), computed
         /// as the wasm32 backend does for any mask: the high part shifts 32-bit lanes.
         #[inline(always)]
@@ -316,6 +319,14 @@ mod imp {
 }
 
 pub(crate) use imp::V128;
+
+impl V128 {
+    /// Each byte split into its low and high nibble, each in `0..16`.
+    #[inline(always)]
+    pub(crate) fn nibbles(self) -> (Self, Self) {
+        self.nibbles_masked(Self::splat(0x0f))
+    }
+}
 
 #[cfg(test)]
 impl V128 {
