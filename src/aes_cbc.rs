@@ -6,7 +6,7 @@
 //! The padding check is written here, in constant time, because the `block-padding` crate's
 //! check returns early and would time-leak where the padding broke.
 
-use aes::cipher::{array::Array, BlockModeEncrypt, InnerIvInit};
+use aes::cipher::array::Array;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
 
 use crate::cipher::Cipher;
@@ -49,7 +49,7 @@ fn cbc_decrypt(engine: &crate::cipher::Engine, iv: &[u8; BLOCK_LEN], blocks: &mu
 /// See the wasm32 definition.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn cbc_decrypt(engine: &crate::cipher::Engine, iv: &[u8; BLOCK_LEN], blocks: &mut [Block]) {
-    use aes::cipher::BlockModeDecrypt as _;
+    use aes::cipher::{BlockModeDecrypt as _, InnerIvInit as _};
     cbc::Decryptor::inner_iv_init(engine, iv.into()).decrypt_blocks(blocks);
 }
 
@@ -64,8 +64,22 @@ pub(crate) fn encrypt(key: &Cipher, iv: &[u8; BLOCK_LEN], plaintext: &[u8]) -> V
     buffer.extend_from_slice(plaintext);
     buffer.resize(padded_len, padding);
     let (blocks, _) = Block::slice_as_chunks_mut(&mut buffer);
-    cbc::Encryptor::inner_iv_init(key.engine(), iv.into()).encrypt_blocks(blocks);
+    cbc_encrypt(key.engine(), iv, blocks);
     buffer
+}
+
+/// CBC encryption in place: the wasm engine's own loop (chaining kept in registers), RustCrypto's
+/// `cbc` over `aes` elsewhere.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn cbc_encrypt(engine: &crate::cipher::Engine, iv: &[u8; BLOCK_LEN], blocks: &mut [Block]) {
+    engine.cbc_encrypt(iv, blocks);
+}
+
+/// See the wasm32 definition.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn cbc_encrypt(engine: &crate::cipher::Engine, iv: &[u8; BLOCK_LEN], blocks: &mut [Block]) {
+    use aes::cipher::{BlockModeEncrypt as _, InnerIvInit as _};
+    cbc::Encryptor::inner_iv_init(engine, iv.into()).encrypt_blocks(blocks);
 }
 
 /// The PKCS#7 padding length of the last plaintext block, or 0 if the padding is invalid.

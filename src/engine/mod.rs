@@ -46,6 +46,42 @@ macro_rules! table {
     }};
 }
 
+/// `$v` with its bytes moved by a constant permutation: byte `n` of the result is byte
+/// `$source` (with `$n = n`, below 16) of `$v`. One shuffle with constant indices
+/// ([`v128::V128::permute`]), cheaper than a `swizzle` by a table.
+macro_rules! permute {
+    ($v:expr, |$n:ident| $source:expr) => {{
+        const fn source($n: u8) -> u8 {
+            $source
+        }
+        const SOURCES: [usize; 16] = [
+            $crate::engine::permutation_index(source(0)),
+            $crate::engine::permutation_index(source(1)),
+            $crate::engine::permutation_index(source(2)),
+            $crate::engine::permutation_index(source(3)),
+            $crate::engine::permutation_index(source(4)),
+            $crate::engine::permutation_index(source(5)),
+            $crate::engine::permutation_index(source(6)),
+            $crate::engine::permutation_index(source(7)),
+            $crate::engine::permutation_index(source(8)),
+            $crate::engine::permutation_index(source(9)),
+            $crate::engine::permutation_index(source(10)),
+            $crate::engine::permutation_index(source(11)),
+            $crate::engine::permutation_index(source(12)),
+            $crate::engine::permutation_index(source(13)),
+            $crate::engine::permutation_index(source(14)),
+            $crate::engine::permutation_index(source(15)),
+        ];
+        $v.permute::<{ SOURCES[0] }, { SOURCES[1] }, { SOURCES[2] }, { SOURCES[3] }, { SOURCES[4] }, { SOURCES[5] }, { SOURCES[6] }, { SOURCES[7] }, { SOURCES[8] }, { SOURCES[9] }, { SOURCES[10] }, { SOURCES[11] }, { SOURCES[12] }, { SOURCES[13] }, { SOURCES[14] }, { SOURCES[15] }>()
+    }};
+}
+
+/// A `permute!` index, checked below 16 when the constant is evaluated (at compile time).
+pub(crate) const fn permutation_index(source: u8) -> usize {
+    assert!(source < 16, "a permutation index is below 16");
+    source as usize
+}
+
 /// Wipes `bytes` (volatile writes, `zeroize`). Out of line, so each call is one small loop:
 /// inlined with a known length, `zeroize`'s volatile byte writes unroll into one store each
 /// (hundreds of instructions for a key schedule).

@@ -1,6 +1,7 @@
 //! [`SimdAes256`]: the wasm build's AES-256-CBC, two engines. Encryption is CBC's serial chain,
-//! one block at a time: vector permutes (`vperm.rs`), behind RustCrypto's block cipher traits
-//! so that `cbc` drives it. Decryption is parallel: the bitsliced engine (`bitsliced.rs`), eight
+//! one block at a time: vector permutes (`vperm.rs`), with its own CBC loop, which keeps the
+//! chaining value in registers ([`VpermEncrypt::cbc_encrypt`]; the block cipher traits serve
+//! `cbc` too, for the tests). Decryption is parallel: the bitsliced engine (`bitsliced.rs`), eight
 //! blocks at a time, with the CBC chaining written here ([`SimdAes256::cbc_decrypt`]) so that the
 //! last, partial group of blocks goes through it too (padded with zero blocks whose output is
 //! dropped) instead of block by block. Both engines are constant-time; see their files.
@@ -41,6 +42,11 @@ impl SimdAes256 {
         };
         super::wipe(keys.as_flattened_mut());
         engine
+    }
+
+    /// CBC-encrypts `blocks` in place (no padding is added): [`VpermEncrypt::cbc_encrypt`].
+    pub fn cbc_encrypt(&self, iv: &[u8; 16], blocks: &mut [Block]) {
+        self.vperm.cbc_encrypt(iv, blocks);
     }
 
     /// CBC-decrypts `blocks` in place (no padding is removed): eight blocks at a time, each
@@ -104,12 +110,31 @@ mod tests {
 
     #[test]
     fn sp800_38a_f25_f26_cbc_aes256() {
-        testing::sp800_38a_cbc_aes256(SimdAes256::new, SimdAes256::cbc_decrypt);
+        testing::sp800_38a_cbc_aes256(
+            SimdAes256::new,
+            SimdAes256::cbc_encrypt,
+            SimdAes256::cbc_decrypt,
+        );
     }
 
     #[test]
     fn random_cbc_of_1_to_64_blocks_matches_aes_both_directions() {
-        testing::random_cbc_matches_aes(SimdAes256::new, SimdAes256::cbc_decrypt);
+        testing::random_cbc_matches_aes(
+            SimdAes256::new,
+            SimdAes256::cbc_encrypt,
+            SimdAes256::cbc_decrypt,
+        );
+    }
+
+    #[test]
+    fn its_cbc_loops_match_cbc_over_its_block_cipher_traits() {
+        // The own loops against `cbc` driving the same engine, whose encryption the trait path
+        // also serves (the tests above check both against `aes`).
+        testing::random_cbc_matches_aes(
+            SimdAes256::new,
+            testing::cbc_crate_encrypt,
+            SimdAes256::cbc_decrypt,
+        );
     }
 
     #[test]

@@ -78,8 +78,18 @@ pub(crate) const SP800_38A: Sp800_38a = Sp800_38a {
     ],
 };
 
-/// How a test decrypts CBC with an engine: `cbc` over its block cipher traits, or its own loop.
-pub(crate) type CbcDecrypt<C> = fn(&C, &[u8; 16], &mut [Block]);
+/// How a test runs CBC with an engine, in place: `cbc` over its block cipher traits, or the
+/// engine's own loop.
+pub(crate) type Cbc<C> = fn(&C, &[u8; 16], &mut [Block]);
+
+/// `cbc` driving an engine's encryption.
+pub(crate) fn cbc_crate_encrypt<C: BlockCipherEncrypt<BlockSize = U16>>(
+    cipher: &C,
+    iv: &[u8; 16],
+    blocks: &mut [Block],
+) {
+    cbc::Encryptor::inner_iv_init(cipher, iv.into()).encrypt_blocks(blocks);
+}
 
 /// `cbc` driving an engine's decryption.
 pub(crate) fn cbc_crate_decrypt<C: BlockCipherDecrypt<BlockSize = U16>>(
@@ -90,17 +100,18 @@ pub(crate) fn cbc_crate_decrypt<C: BlockCipherDecrypt<BlockSize = U16>>(
     cbc::Decryptor::inner_iv_init(cipher, iv.into()).decrypt_blocks(blocks);
 }
 
-/// SP 800-38A's CBC-AES256, both directions (encryption through `cbc`).
-pub(crate) fn sp800_38a_cbc_aes256<C>(new: impl Fn(&[u8; 32]) -> C, decrypt: CbcDecrypt<C>)
-where
-    C: BlockCipherEncrypt<BlockSize = U16>,
-{
+/// SP 800-38A's CBC-AES256, both directions.
+pub(crate) fn sp800_38a_cbc_aes256<C>(
+    new: impl Fn(&[u8; 32]) -> C,
+    encrypt: Cbc<C>,
+    decrypt: Cbc<C>,
+) {
     let cipher = new(&hex32(SP800_38A.key));
     let iv = hex16(SP800_38A.iv);
     let plain = to_blocks(&SP800_38A.plaintext.map(hex16));
     let expected = to_blocks(&SP800_38A.ciphertext.map(hex16));
     let mut blocks = plain.clone();
-    cbc::Encryptor::inner_iv_init(&cipher, (&iv).into()).encrypt_blocks(&mut blocks);
+    encrypt(&cipher, &iv, &mut blocks);
     assert_eq!(blocks, expected);
     decrypt(&cipher, &iv, &mut blocks);
     assert_eq!(blocks, plain);
@@ -109,10 +120,11 @@ where
 /// CBC over random keys, IVs and 1 to 64 blocks (every length of a last partial group), both
 /// directions, equal to the oracle's; decryption also of random "ciphertext", not only of the
 /// engine's own output.
-pub(crate) fn random_cbc_matches_aes<C>(new: impl Fn(&[u8; 32]) -> C, decrypt: CbcDecrypt<C>)
-where
-    C: BlockCipherEncrypt<BlockSize = U16>,
-{
+pub(crate) fn random_cbc_matches_aes<C>(
+    new: impl Fn(&[u8; 32]) -> C,
+    encrypt: Cbc<C>,
+    decrypt: Cbc<C>,
+) {
     let mut rng = Rng(2);
     for round in 0..640 {
         let key: [u8; 32] = rng.bytes();
@@ -123,9 +135,9 @@ where
         let oracle = Aes256::new(&key.into());
 
         let mut want = to_blocks(&raw);
-        cbc::Encryptor::inner_iv_init(&oracle, (&iv).into()).encrypt_blocks(&mut want);
+        cbc_crate_encrypt(&oracle, &iv, &mut want);
         let mut got = to_blocks(&raw);
-        cbc::Encryptor::inner_iv_init(&ours, (&iv).into()).encrypt_blocks(&mut got);
+        encrypt(&ours, &iv, &mut got);
         assert_eq!(got, want, "encrypt, {count} blocks");
 
         let mut want = to_blocks(&raw);

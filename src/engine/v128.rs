@@ -159,6 +159,51 @@ mod imp {
             )
         }
 
+        /// The bytes moved by a constant permutation: byte `n` of the result is byte `In` of
+        /// `self` (`permute!` checks each `In < 16`). With the indices constant, engines emit
+        /// one shuffle (x64 `pshufb` with a constant mask) and skip the `paddusb` that
+        /// `i8x16.swizzle`'s out-of-range rule costs on a variable index.
+        #[inline(always)]
+        pub(crate) fn permute<
+            const I0: usize,
+            const I1: usize,
+            const I2: usize,
+            const I3: usize,
+            const I4: usize,
+            const I5: usize,
+            const I6: usize,
+            const I7: usize,
+            const I8: usize,
+            const I9: usize,
+            const I10: usize,
+            const I11: usize,
+            const I12: usize,
+            const I13: usize,
+            const I14: usize,
+            const I15: usize,
+        >(
+            self,
+        ) -> Self {
+            Self(u8x16_shuffle::<
+                I0,
+                I1,
+                I2,
+                I3,
+                I4,
+                I5,
+                I6,
+                I7,
+                I8,
+                I9,
+                I10,
+                I11,
+                I12,
+                I13,
+                I14,
+                I15,
+            >(self.0, self.0))
+        }
+
         /// `i8x16.swizzle`: byte `n` of the result is `self[indices[n]]`, or 0 if
         /// `indices[n] >= 16`.
         #[inline(always)]
@@ -293,6 +338,35 @@ mod imp {
             Self(out)
         }
 
+        /// The bytes moved by a constant permutation (see the wasm32 backend): byte `n` of the
+        /// result is byte `In` of `self` (`permute!` checks each `In < 16`).
+        #[inline(always)]
+        pub(crate) fn permute<
+            const I0: usize,
+            const I1: usize,
+            const I2: usize,
+            const I3: usize,
+            const I4: usize,
+            const I5: usize,
+            const I6: usize,
+            const I7: usize,
+            const I8: usize,
+            const I9: usize,
+            const I10: usize,
+            const I11: usize,
+            const I12: usize,
+            const I13: usize,
+            const I14: usize,
+            const I15: usize,
+        >(
+            self,
+        ) -> Self {
+            let indices = [
+                I0, I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, I11, I12, I13, I14, I15,
+            ];
+            Self(indices.map(|i| self.0.get(i & 15).copied().unwrap_or(0)))
+        }
+
         /// `i8x16.swizzle`: byte `n` of the result is `self[indices[n]]`, or 0 if
         /// `indices[n] >= 16`. Constant-time: every table byte is read for every output byte
         /// and the wanted one is kept with a mask (eight bytes at a time in a `u64`); no branch
@@ -369,6 +443,21 @@ mod tests {
             let want = indices.map(|i| table.get(usize::from(i)).copied().unwrap_or(0));
             assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn permute_moves_bytes_as_swizzle_does_by_the_same_table() {
+        let v = V128::from_bytes(core::array::from_fn(|n| (n as u8).wrapping_mul(53) ^ 0x3c));
+        let check = |got: V128, source: fn(u8) -> u8| {
+            let want = v.swizzle(V128::from_bytes(core::array::from_fn(|n| source(n as u8))));
+            assert_eq!(got.to_bytes(), want.to_bytes());
+        };
+        check(permute!(v, |n| 15 - n), |n| 15 - n);
+        check(permute!(v, |n| n), |n| n);
+        check(permute!(v, |n| (n & 12) | ((n + 1) & 3)), |n| {
+            (n & 12) | ((n + 1) & 3)
+        });
+        check(permute!(v, |n| (n * 5) & 15), |n| (n * 5) & 15);
     }
 
     #[test]

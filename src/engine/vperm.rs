@@ -22,18 +22,18 @@
 //!   lookups give any linear image of it directly: the S-box output (its affine map included;
 //!   the constant 0x63 is folded into the round keys), twice it for MixColumns, or the four
 //!   InvMixColumns multiples for decryption, each already in the basis the next round reads.
-//! * **MixColumns.** With `A` the S-box output and `R` the rotation of each column by one row,
-//!   `MC(A) = 2A + 3R(A) + R²(A) + R³(A)`, computed as `P = 2A + R(A)`, `P + R(P) + R⁻¹(A)`.
-//!   InvMixColumns by Horner's rule: `14A + R(11A + R(13A + R(9A)))`.
-//! * **ShiftRows** is never executed: after round `r` the state is kept permuted by `SR⁻ʳ`, so
-//!   the column rotations `R` are conjugated by `SRʳ` (four variants, `SR⁴ = 1`), the round
-//!   keys are stored permuted, and the last round applies the pending permutation with one
-//!   shuffle.
+//! * **ShiftRows and MixColumns.** With `R` the rotation of each column by one row,
+//!   `MC = 2 + 3R + R² + R³`. ShiftRows (`SR`) is a byte permutation, so each term of
+//!   `MC(SR(A))`, for the S-box output `A`, is one constant permutation of a multiple of `A`:
+//!   `SR(2A) + R·SR(3A) + R²·SR(A) + R³·SR(A)`, with `3A = A + 2A`. Decryption likewise:
+//!   `InvMC(InvSR(A)) = InvSR(14A) + R·InvSR(11A) + R²·InvSR(13A) + R³·InvSR(9A)`. The four
+//!   terms are independent, so a round is only one shuffle deep after the S-box; and the
+//!   permutations are constants, which engines compile to a cheaper shuffle than a lookup.
 //! * **Decryption** is FIPS-197's equivalent inverse cipher; its state is held in a basis that
 //!   includes the inverse affine map, so the inversion reads it directly.
 //!
-//! A middle encryption round is 12 shuffles and 11 XORs (plus 3 ops to split nibbles), a
-//! decryption round 16 shuffles. The key schedule is AES-256's, with SubWord done by the same
+//! A middle encryption round is 9 lookups, 4 constant permutations and 11 XORs (plus 3 ops to
+//! split nibbles), a decryption round 13 lookups and 4 permutations. The key schedule is AES-256's, with SubWord done by the same
 //! vector S-box on all 16 bytes of a vector.
 //!
 //! # Why this is constant-time
@@ -365,36 +365,14 @@ const SBOX_CONSTANT: u8 = 0x63;
 const SBOX_CONSTANT_TOWER: V128 = V128::from_bytes([from_aes(SBOX_CONSTANT); 16]);
 const SBOX_CONSTANT_DEC: V128 = V128::from_bytes([from_aes_before_affine(SBOX_CONSTANT); 16]);
 
-/// The shuffles of one round in the ShiftRows frame `p` (the state permuted by `SR⁻ᵖ`).
-struct Frame {
-    /// `R` conjugated by `SRᵖ`: each column rotated by one row, in the permuted frame.
-    rotate: V128,
-    /// Its inverse, `R⁻¹` conjugated.
-    rotate_back: V128,
-    /// `SR⁻ᵖ`, applied to the round key once, at key setup.
-    key: V128,
+/// Byte `n` of `R^m·SR^p(v)` is byte `permuted(p, m, n)` of `v`: ShiftRows applied `p` times
+/// (3 is InvShiftRows), then each column rotated by `m` rows.
+const fn permuted(p: u8, m: u8, n: u8) -> u8 {
+    shift_rows(p, rotate_columns(m, n))
 }
 
-/// The [`Frame`] for `SRᵖ`, `p` in `0..4`.
-macro_rules! frame {
-    ($p:expr) => {{
-        const P: u8 = $p;
-        const UNDO: u8 = (4 - P) & 3;
-        Frame {
-            rotate: table!(|n| shift_rows(P, rotate_columns(1, shift_rows(UNDO, n)))),
-            rotate_back: table!(|n| shift_rows(P, rotate_columns(3, shift_rows(UNDO, n)))),
-            key: table!(|n| shift_rows(UNDO, n)),
-        }
-    }};
-}
-
-/// Encryption round `r` (1..=13) uses frame `r mod 4`; decryption round `r` uses `-r mod 4`.
-const ENC_FRAMES: [Frame; 4] = [frame!(1), frame!(2), frame!(3), frame!(0)];
-const DEC_FRAMES: [Frame; 4] = [frame!(3), frame!(2), frame!(1), frame!(0)];
-/// Column rotation without a frame (the key schedule's InvMixColumns).
+/// Column rotation (the key schedule's InvMixColumns).
 const ROTATE_COLUMNS: V128 = table!(|n| rotate_columns(1, n));
-/// What the last round (the 14th) applies: `SR¹⁴ = SR²` for encryption, `SR⁻¹⁴ = SR²` too.
-const LAST_SHIFT: V128 = table!(|n| shift_rows(2, n));
 
 /// The inversion's constants.
 struct InversionTables {
@@ -415,8 +393,6 @@ struct EncryptTables {
     sbox: FromInverse,
     sbox_twice: FromInverse,
     sbox_aes: FromInverse,
-    frames: [Frame; 4],
-    last_shift: V128,
 }
 
 static ENCRYPT_TABLES: EncryptTables = EncryptTables {
@@ -424,8 +400,6 @@ static ENCRYPT_TABLES: EncryptTables = EncryptTables {
     sbox: ENC_SBOX,
     sbox_twice: ENC_SBOX_TWICE,
     sbox_aes: ENC_SBOX_AES,
-    frames: ENC_FRAMES,
-    last_shift: LAST_SHIFT,
 };
 
 /// The constants of the decryption rounds (see [`EncryptTables`]).
@@ -436,8 +410,6 @@ struct DecryptTables {
     times_13: FromInverse,
     times_9: FromInverse,
     aes: FromInverse,
-    frames: [Frame; 4],
-    last_shift: V128,
 }
 
 static DECRYPT_TABLES: DecryptTables = DecryptTables {
@@ -447,8 +419,6 @@ static DECRYPT_TABLES: DecryptTables = DecryptTables {
     times_13: DEC_13,
     times_9: DEC_9,
     aes: DEC_AES,
-    frames: DEC_FRAMES,
-    last_shift: LAST_SHIFT,
 };
 
 /// Round constants as memory the compiler cannot see into: every use in the rounds becomes a
@@ -484,23 +454,28 @@ fn invert(x: V128, t: &InversionTables) -> Inverse {
     }
 }
 
-/// One middle encryption round: SubBytes, MixColumns (in the frame), AddRoundKey.
+/// One middle encryption round: SubBytes, ShiftRows, MixColumns, AddRoundKey.
 #[inline(always)]
-fn encrypt_round(state: V128, key: V128, frame: &Frame, t: &EncryptTables) -> V128 {
+fn encrypt_round(state: V128, key: V128, t: &EncryptTables) -> V128 {
     let inverse = invert(state, &t.inversion);
     let a = t.sbox.lookup(inverse);
     let a2 = t.sbox_twice.lookup(inverse);
-    let p = a2 ^ a.swizzle(frame.rotate);
-    p ^ p.swizzle(frame.rotate) ^ a.swizzle(frame.rotate_back) ^ key
+    let a3 = a ^ a2;
+    // `3A` comes one XOR after the others: its term is added last.
+    (permute!(a2, |n| permuted(1, 0, n)) ^ permute!(a, |n| permuted(1, 2, n)))
+        ^ (permute!(a, |n| permuted(1, 3, n)) ^ key)
+        ^ permute!(a3, |n| permuted(1, 1, n))
 }
 
-/// One middle decryption round: InvSubBytes, InvMixColumns (in the frame), AddRoundKey.
+/// One middle decryption round: InvSubBytes, InvShiftRows, InvMixColumns, AddRoundKey.
 #[inline(always)]
-fn decrypt_round(state: V128, key: V128, frame: &Frame, t: &DecryptTables) -> V128 {
+fn decrypt_round(state: V128, key: V128, t: &DecryptTables) -> V128 {
     let inverse = invert(state, &t.inversion);
-    let sum = t.times_13.lookup(inverse) ^ t.times_9.lookup(inverse).swizzle(frame.rotate);
-    let sum = t.times_11.lookup(inverse) ^ sum.swizzle(frame.rotate);
-    t.times_14.lookup(inverse) ^ sum.swizzle(frame.rotate) ^ key
+    (permute!(t.times_14.lookup(inverse), |n| permuted(3, 0, n))
+        ^ permute!(t.times_11.lookup(inverse), |n| permuted(3, 1, n)))
+        ^ (permute!(t.times_13.lookup(inverse), |n| permuted(3, 2, n))
+            ^ permute!(t.times_9.lookup(inverse), |n| permuted(3, 3, n)))
+        ^ key
 }
 
 /// The AES S-box on all 16 bytes (AES basis in and out).
@@ -509,29 +484,25 @@ fn sub_bytes(v: V128) -> V128 {
     ENC_SBOX_AES.lookup(invert(TO_TOWER.apply(v), &INVERSION)) ^ V128::splat(SBOX_CONSTANT)
 }
 
-/// A middle encryption round key as the rounds read it: tower basis, 0x63 folded in, in the
-/// frame of its round.
+/// A middle encryption round key as the rounds read it: tower basis, 0x63 folded in.
 // Key setup only: kept out of line so the 13 rounds of the schedule share one copy (smaller
 // module; the hot paths are the rounds, which stay inlined).
 #[inline(never)]
-fn encryption_round_key(key: &[u8; 16], frame: &Frame) -> [u8; 16] {
-    let key = TO_TOWER.apply(V128::load(key)) ^ SBOX_CONSTANT_TOWER;
+fn encryption_round_key(key: &[u8; 16]) -> [u8; 16] {
     let mut out = [0; 16];
-    key.swizzle(frame.key).store(&mut out);
+    (TO_TOWER.apply(V128::load(key)) ^ SBOX_CONSTANT_TOWER).store(&mut out);
     out
 }
 
 /// A middle decryption round key (equivalent inverse cipher): InvMixColumns of the AES round
-/// key, in the decryption basis, 0x63 folded in, in the frame of its round. Out of line, as
-/// [`encryption_round_key`].
+/// key, in the decryption basis, 0x63 folded in. Out of line, as [`encryption_round_key`].
 #[inline(never)]
-fn decryption_round_key(key: &[u8; 16], frame: &Frame) -> [u8; 16] {
+fn decryption_round_key(key: &[u8; 16]) -> [u8; 16] {
     let v = V128::load(key);
     let sum = KEY_13.apply(v) ^ KEY_9.apply(v).swizzle(ROTATE_COLUMNS);
     let sum = KEY_11.apply(v) ^ sum.swizzle(ROTATE_COLUMNS);
-    let key = KEY_14.apply(v) ^ sum.swizzle(ROTATE_COLUMNS) ^ SBOX_CONSTANT_DEC;
     let mut out = [0; 16];
-    key.swizzle(frame.key).store(&mut out);
+    (KEY_14.apply(v) ^ sum.swizzle(ROTATE_COLUMNS) ^ SBOX_CONSTANT_DEC).store(&mut out);
     out
 }
 
@@ -589,12 +560,23 @@ pub(super) fn expand_key(key: &[u8; 32]) -> [[u8; 16]; 15] {
     keys
 }
 
-/// Round keys of one direction: the first (before round 1), 13 middle, the last.
+/// Round keys of one direction: the first (before round 1), 13 middle, the last; and for
+/// encryption the last also in the rounds' basis (see [`VpermEncrypt::cbc_encrypt`]).
 #[derive(Clone)]
 struct RoundKeys {
     first: [u8; 16],
     middle: [[u8; 16]; 13],
     last: [u8; 16],
+    last_in_round_basis: [u8; 16],
+}
+
+impl RoundKeys {
+    const ZERO: Self = Self {
+        first: [0; 16],
+        middle: [[0; 16]; 13],
+        last: [0; 16],
+        last_in_round_basis: [0; 16],
+    };
 }
 
 impl Zeroize for RoundKeys {
@@ -602,6 +584,7 @@ impl Zeroize for RoundKeys {
         super::wipe(&mut self.first);
         super::wipe(self.middle.as_flattened_mut());
         super::wipe(&mut self.last);
+        super::wipe(&mut self.last_in_round_basis);
     }
 }
 
@@ -609,8 +592,9 @@ impl Zeroize for RoundKeys {
 // The cipher.
 
 /// Vector-permute AES-256 encryption (see the module documentation): constant-time, fast with
-/// WebAssembly SIMD, and a RustCrypto block cipher (`cbc::Encryptor` drives it). What the wasm
-/// build runs for encryption; decryption there is bitsliced (`simd_aes.rs`).
+/// WebAssembly SIMD, with its own CBC loop ([`VpermEncrypt::cbc_encrypt`]), and a RustCrypto
+/// block cipher too. What the wasm build runs for encryption; decryption there is bitsliced
+/// (`simd_aes.rs`).
 #[derive(Clone)]
 pub struct VpermEncrypt {
     keys: RoundKeys,
@@ -618,20 +602,17 @@ pub struct VpermEncrypt {
 
 impl VpermEncrypt {
     /// The encryption round keys for AES-256's 15 round keys (from [`expand_key`]): tower basis,
-    /// 0x63 folded in, stored in the frame of their round.
+    /// 0x63 folded in.
     pub(super) fn from_round_keys(round_keys: &[[u8; 16]; 15]) -> Self {
-        let mut keys = RoundKeys {
-            first: [0; 16],
-            middle: [[0; 16]; 13],
-            last: [0; 16],
-        };
+        let mut keys = RoundKeys::ZERO;
         let [first, middle @ .., last] = round_keys;
         TO_TOWER.apply(V128::load(first)).store(&mut keys.first);
-        let frames = ENC_FRAMES.iter().cycle();
-        for ((slot, key), frame) in keys.middle.iter_mut().zip(middle).zip(frames) {
-            *slot = encryption_round_key(key, frame);
+        for (slot, key) in keys.middle.iter_mut().zip(middle) {
+            *slot = encryption_round_key(key);
         }
-        (V128::load(last) ^ V128::splat(SBOX_CONSTANT)).store(&mut keys.last);
+        let last = V128::load(last) ^ V128::splat(SBOX_CONSTANT);
+        last.store(&mut keys.last);
+        TO_TOWER.apply(last).store(&mut keys.last_in_round_basis);
         Self { keys }
     }
 
@@ -642,17 +623,42 @@ impl VpermEncrypt {
         let first = V128::load(&keys.first);
         let mut state = blocks.map(|b| TO_TOWER.apply(b) ^ first);
         let t = from_memory(&ENCRYPT_TABLES);
-        for (key, frame) in keys.middle.iter().zip(t.frames.iter().cycle()) {
+        for key in &keys.middle {
             let key = V128::load(key);
-            state = state.map(|s| encrypt_round(s, key, frame, t));
+            state = state.map(|s| encrypt_round(s, key, t));
         }
         let last = V128::load(&keys.last);
         state.map(|s| {
-            t.sbox_aes
-                .lookup(invert(s, &t.inversion))
-                .swizzle(t.last_shift)
-                ^ last
+            let a = t.sbox_aes.lookup(invert(s, &t.inversion));
+            permute!(a, |n| permuted(1, 0, n)) ^ last
         })
+    }
+}
+
+impl VpermEncrypt {
+    /// CBC-encrypts `blocks` in place (no padding is added): each ciphertext block is the
+    /// encryption of its plaintext block XOR the ciphertext block before it (`iv` first).
+    ///
+    /// CBC encryption is one chain through every block, so what counts is its length. Here the
+    /// chaining value never leaves registers, and it stays in the rounds' (tower) basis: the
+    /// last round also looks up the ciphertext in that basis (the basis change is linear, so
+    /// the plaintext's is computed off the chain), and the next block starts one XOR after.
+    pub fn cbc_encrypt(&self, iv: &[u8; 16], blocks: &mut [super::simd_aes::Block]) {
+        let keys = &self.keys;
+        let t = from_memory(&ENCRYPT_TABLES);
+        let (first, last) = (V128::load(&keys.first), V128::load(&keys.last));
+        let last_in_round_basis = V128::load(&keys.last_in_round_basis);
+        let mut chain = TO_TOWER.apply(V128::load(iv));
+        for block in blocks {
+            let mut state = (TO_TOWER.apply(V128::load(&block.0)) ^ first) ^ chain;
+            for key in &keys.middle {
+                state = encrypt_round(state, V128::load(key), t);
+            }
+            let inverse = invert(state, &t.inversion);
+            let ciphertext = permute!(t.sbox_aes.lookup(inverse), |n| permuted(1, 0, n)) ^ last;
+            chain = permute!(t.sbox.lookup(inverse), |n| permuted(1, 0, n)) ^ last_in_round_basis;
+            ciphertext.store(&mut block.0);
+        }
     }
 }
 
@@ -687,21 +693,14 @@ impl VpermAes256 {
         let mut round_keys = expand_key(key);
         let [first, middle @ .., last] = &round_keys;
         let mut decrypt = RoundKeys {
-            first: [0; 16],
-            middle: [[0; 16]; 13],
             last: *first,
+            ..RoundKeys::ZERO
         };
         // Keys in reverse order, InvMixColumns applied to the middle ones, decryption basis,
-        // 0x63 folded in, frame of their round.
+        // 0x63 folded in.
         (TO_DEC_BASIS.apply(V128::load(last)) ^ SBOX_CONSTANT_DEC).store(&mut decrypt.first);
-        let frames = DEC_FRAMES.iter().cycle();
-        for ((slot, key), frame) in decrypt
-            .middle
-            .iter_mut()
-            .zip(middle.iter().rev())
-            .zip(frames)
-        {
-            *slot = decryption_round_key(key, frame);
+        for (slot, key) in decrypt.middle.iter_mut().zip(middle.iter().rev()) {
+            *slot = decryption_round_key(key);
         }
         let engine = Self {
             encrypt: VpermEncrypt::from_round_keys(&round_keys),
@@ -718,12 +717,12 @@ impl VpermAes256 {
         let first = V128::load(&keys.first);
         let mut state = blocks.map(|b| TO_DEC_BASIS.apply(b) ^ first);
         let t = from_memory(&DECRYPT_TABLES);
-        for (key, frame) in keys.middle.iter().zip(t.frames.iter().cycle()) {
+        for key in &keys.middle {
             let key = V128::load(key);
-            state = state.map(|s| decrypt_round(s, key, frame, t));
+            state = state.map(|s| decrypt_round(s, key, t));
         }
         let last = V128::load(&keys.last);
-        state.map(|s| t.aes.lookup(invert(s, &t.inversion)).swizzle(t.last_shift) ^ last)
+        state.map(|s| permute!(t.aes.lookup(invert(s, &t.inversion)), |n| permuted(3, 0, n)) ^ last)
     }
 
     /// Encrypts one block in place.
@@ -951,22 +950,22 @@ mod tests {
     }
 
     #[test]
-    fn frames_conjugate_the_column_rotation() {
-        // Moving the state into frame p, rotating there, and moving back is a plain rotation.
-        for (p, frame) in (0u8..4).zip([frame!(0), frame!(1), frame!(2), frame!(3)].iter()) {
-            let state: [u8; 16] = core::array::from_fn(|n| n as u8 * 7 + 1);
-            let to_frame: [u8; 16] = core::array::from_fn(|n| shift_rows((4 - p) & 3, n as u8));
-            let from_frame: [u8; 16] = core::array::from_fn(|n| shift_rows(p, n as u8));
-            let permute = |v: [u8; 16], idx: [u8; 16]| idx.map(|i| v[usize::from(i)]);
-            let framed = permute(state, to_frame);
-            let rotated = V128::from_bytes(framed).swizzle(frame.rotate).to_bytes();
-            let back = V128::from_bytes(rotated)
-                .swizzle(frame.rotate_back)
-                .to_bytes();
-            assert_eq!(back, framed);
-            let plain: [u8; 16] = core::array::from_fn(|n| rotate_columns(1, n as u8));
-            assert_eq!(permute(rotated, from_frame), permute(state, plain));
-            assert_eq!(frame.key.to_bytes(), to_frame);
+    fn permutations_are_shift_rows_then_column_rotations() {
+        // FIPS-197 §5.1.2 and §5.1.3 on a column-major state, byte `4·col + row`.
+        let state: [u8; 16] = core::array::from_fn(|n| n as u8 * 7 + 1);
+        let byte = |col: usize, row: usize| state[4 * (col % 4) + row % 4];
+        for (p, shift) in [(1, 1), (3, 3)] {
+            for m in 0..4 {
+                let want: [u8; 16] = core::array::from_fn(|n| {
+                    let (col, row) = (n / 4, n % 4);
+                    // Rotating by `m` rows reads row `row + m`, whose ShiftRows source is
+                    // `shift` columns on (per row) for ShiftRows, back for InvShiftRows.
+                    let row = row + m;
+                    byte(col + shift * (row % 4), row)
+                });
+                let got = (0..16).map(|n| state[usize::from(permuted(p, m as u8, n))]);
+                assert!(got.eq(want), "SR^{p} then R^{m}");
+            }
         }
     }
 
@@ -994,7 +993,11 @@ mod tests {
 
     #[test]
     fn sp800_38a_f25_f26_cbc_aes256() {
-        testing::sp800_38a_cbc_aes256(VpermAes256::new, testing::cbc_crate_decrypt);
+        testing::sp800_38a_cbc_aes256(
+            VpermAes256::new,
+            testing::cbc_crate_encrypt,
+            testing::cbc_crate_decrypt,
+        );
     }
 
     // --- Against RustCrypto's `aes` ----------------------------------------------------------
@@ -1035,7 +1038,11 @@ mod tests {
 
     #[test]
     fn random_cbc_of_1_to_64_blocks_matches_aes_both_directions() {
-        testing::random_cbc_matches_aes(VpermAes256::new, testing::cbc_crate_decrypt);
+        testing::random_cbc_matches_aes(
+            VpermAes256::new,
+            testing::cbc_crate_encrypt,
+            testing::cbc_crate_decrypt,
+        );
     }
 
     #[test]

@@ -99,7 +99,7 @@ impl EngineBench {
         match &self.engine {
             Engine::Soft(c) => cbc_encrypt(c, &self.iv, &mut self.blocks),
             Engine::Vperm(c) => cbc_encrypt(c, &self.iv, &mut self.blocks),
-            Engine::Simd(c) => cbc_encrypt(c, &self.iv, &mut self.blocks),
+            Engine::Simd(c) => c.cbc_encrypt(&self.iv.0, &mut self.blocks),
         }
     }
 
