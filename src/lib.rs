@@ -77,6 +77,8 @@ mod framing;
 mod hex;
 mod keyring;
 mod payload;
+#[cfg(feature = "getrandom")]
+mod random_iv;
 mod text;
 
 pub use cipher::{Cipher, KEY_HEX_LEN};

@@ -37,9 +37,7 @@ impl Cipher {
     /// [`Error::RngFailed`] if no secure random IV can be drawn.
     #[cfg(feature = "getrandom")]
     pub fn encrypt(&self, plaintext: &[u8]) -> Result<String, Error> {
-        let mut iv = [0u8; BLOCK_LEN];
-        getrandom::fill(&mut iv).map_err(|_| Error::RngFailed)?;
-        Ok(self.encrypt_with_iv(plaintext, &iv))
+        Ok(self.encrypt_with_iv(plaintext, &crate::random_iv::fresh_iv()?))
     }
 
     /// Encrypts under a caller-chosen IV. Only for tests and known-answer vectors: reusing

@@ -1,0 +1,97 @@
+//! Fresh random IVs for [`Cipher::encrypt`](crate::Cipher::encrypt).
+//!
+//! Natively, every IV is one `getrandom` call. In WebAssembly a call is a trip to the host's
+//! `crypto.getRandomValues`, which costs about 1.5 µs in Node whatever the size (benches/RESULTS.md,
+//! "Levers"): more than the AES of a 200-byte payload. So there IVs are drawn sixteen at a time
+//! and handed out in order, each wiped from the pool as it is taken.
+//!
+//! Pooling is sound for IVs: CBC needs each one unpredictable until it is used, and it is public
+//! from then on; bytes in the pool are as secret as anything else in the instance's memory (Node's
+//! own `crypto.randomUUID` caches random data the same way). It is WebAssembly-only because a
+//! native process can fork, and the child would hand out the parent's pooled IVs again; a wasm
+//! instance cannot fork. Keys never come from the pool.
+
+use crate::error::Error;
+use crate::framing::BLOCK_LEN;
+
+/// A fresh random IV.
+///
+/// # Errors
+/// [`Error::RngFailed`] if the platform's secure random source fails.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn fresh_iv() -> Result<[u8; BLOCK_LEN], Error> {
+    let mut iv = [0u8; BLOCK_LEN];
+    getrandom::fill(&mut iv).map_err(|_| Error::RngFailed)?;
+    Ok(iv)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use pool::fresh_iv;
+
+#[cfg(target_arch = "wasm32")]
+mod pool {
+    use core::cell::RefCell;
+
+    use super::{Error, BLOCK_LEN};
+
+    /// IVs drawn per call to the host.
+    const IVS: usize = 16;
+
+    struct Pool {
+        ivs: [[u8; BLOCK_LEN]; IVS],
+        /// The next IV to hand out; `IVS` when the pool is used up.
+        next: usize,
+    }
+
+    thread_local! {
+        static POOL: RefCell<Pool> = const {
+            RefCell::new(Pool { ivs: [[0; BLOCK_LEN]; IVS], next: IVS })
+        };
+    }
+
+    /// A fresh random IV (see the module documentation).
+    ///
+    /// # Errors
+    /// [`Error::RngFailed`] if the host's secure random source fails; the pool then stays empty,
+    /// so no IV is ever handed out from a failed draw.
+    pub(crate) fn fresh_iv() -> Result<[u8; BLOCK_LEN], Error> {
+        POOL.with(|pool| {
+            // Nothing here calls back into JavaScript while the pool is borrowed, so the borrow
+            // cannot fail; if it ever did, it is an error, not a panic.
+            let mut pool = pool.try_borrow_mut().map_err(|_| Error::RngFailed)?;
+            if pool.next >= IVS {
+                getrandom::fill(pool.ivs.as_flattened_mut()).map_err(|_| Error::RngFailed)?;
+                pool.next = 0;
+            }
+            let next = pool.next;
+            let slot = pool.ivs.get_mut(next).ok_or(Error::RngFailed)?;
+            let iv = *slot;
+            crate::engine::wipe(slot);
+            pool.next = next.saturating_add(1);
+            Ok(iv)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ivs_are_distinct_across_several_draws_from_the_host() {
+        // 100 IVs: past six refills of a sixteen-IV pool in WebAssembly.
+        let ivs: Vec<[u8; BLOCK_LEN]> = (0..100).map(|_| fresh_iv().unwrap()).collect();
+        let distinct: std::collections::HashSet<_> = ivs.iter().collect();
+        assert_eq!(distinct.len(), ivs.len(), "an IV repeated");
+        assert!(ivs.iter().all(|iv| iv != &[0; BLOCK_LEN]), "an all-zero IV");
+        // Every byte position takes many values: not a counter, not a constant.
+        for position in 0..BLOCK_LEN {
+            let values: std::collections::HashSet<u8> = ivs.iter().map(|iv| iv[position]).collect();
+            assert!(
+                values.len() > 40,
+                "byte {position} took {} values",
+                values.len()
+            );
+        }
+    }
+}
