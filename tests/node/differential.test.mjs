@@ -97,6 +97,26 @@ for (const [flavour, lib] of flavours) {
       }
     });
 
+    it('non-ASCII characters wherever the first, ASCII-sized copy of the text runs out of room', () => {
+      // The text is copied into wasm memory assuming one byte a character, then the rest is
+      // copied after what fit: every split point, surrogate pairs and lone surrogates included.
+      const cipher = new lib.AllpassCipher(key);
+      try {
+        for (const unit of ['é', '€', '😀', '\ud800', '\udfff', '\ud83d\ude00\ud800']) {
+          for (let at = 0; at <= 24; at++) {
+            for (const count of [1, 3]) {
+              const text = 'a'.repeat(at) + unit.repeat(count) + 'b'.repeat(24 - at);
+              const want = Buffer.from(text, 'utf8').toString('utf8');
+              assert.equal(ref.decryptData(cipher.encryptText(text), key), want, `${count} × ${JSON.stringify(unit)} at ${at}`);
+              assert.equal(ref.decryptData(lib.encryptData(text, key), key), JSON.stringify(text));
+            }
+          }
+        }
+      } finally {
+        cipher.free();
+      }
+    });
+
     it('plaintexts that are not UTF-8 decode to the same replacement characters', () => {
       fc.assert(
         fc.property(fc.oneof(trickyBytes, fc.uint8Array({ maxLength: 100 })), (bytes) => {
