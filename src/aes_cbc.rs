@@ -1,8 +1,9 @@
 //! AES-256-CBC with PKCS#7 padding: the only cryptography in the crate.
 //!
-//! The mode is RustCrypto's `cbc`, driving the block cipher [`crate::cipher::Engine`]: this
-//! crate's vector-permute and bitsliced engines in WebAssembly, RustCrypto's `aes` elsewhere;
-//! all constant-time.
+//! In WebAssembly, the mode is the engines' own CBC loops ([`crate::cipher::Engine`]: this
+//! crate's vector-permute encryption, which keeps the chaining value in registers, and bitsliced
+//! decryption, eight blocks at a time); elsewhere RustCrypto's `cbc` over `aes`. All
+//! constant-time.
 //! The padding check is written here, in constant time, because the `block-padding` crate's
 //! check returns early and would time-leak where the padding broke.
 
