@@ -220,8 +220,9 @@ const engineSection = (() => {
 
 The shipped engines against the soft backend, encrypt / decrypt: ${speedups}.
 Warm: median over ${engines[0].rounds} interleaved rounds of 3 calls, after 10 calls each; 1 MB
-(62,500 blocks) CBC-encrypted or -decrypted in place through RustCrypto's \`cbc\`, exactly as the
-library drives an engine, in Node (one process per version) and in a Chromium page. Each
+(62,500 blocks) CBC-encrypted or -decrypted in place as the library drives an engine (the shipped
+one through its own CBC loops, the others through RustCrypto's \`cbc\`), in Node (one process per
+version) and in a Chromium page. Each
 engine's output was checked against the platform's AES first (node:crypto, WebCrypto).
 ${mhz ? `Cycles per byte are an **estimate**: the CPU's nominal ${fmt(mhz)} MHz from /proc/cpuinfo divided by the MB/s (a VM; turbo and frequency scaling unknown).` : ''}
 Cold, the first call (code not yet tiered up), in ms: ${engines.map((run) => `${run.label}: ${cold(run)}`).join('. ')}.`;

@@ -1,6 +1,6 @@
 //! AES-256-CBC with PKCS#7 padding: the only cryptography in the crate.
 //!
-//! In WebAssembly, the mode is the engines' own CBC loops ([`crate::cipher::Engine`]: this
+//! In WebAssembly with SIMD, the mode is the engines' own CBC loops ([`crate::cipher::Engine`]: this
 //! crate's vector-permute encryption, which keeps the chaining value in registers, and bitsliced
 //! decryption, eight blocks at a time); elsewhere RustCrypto's `cbc` over `aes`. All
 //! constant-time.

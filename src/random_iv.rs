@@ -9,7 +9,11 @@
 //! from then on; bytes in the pool are as secret as anything else in the instance's memory (Node's
 //! own `crypto.randomUUID` caches random data the same way). It is WebAssembly-only because a
 //! native process can fork, and the child would hand out the parent's pooled IVs again; a wasm
-//! instance cannot fork. Keys never come from the pool.
+//! instance cannot fork. What can copy an instance is a snapshot of its memory (Wizer-style
+//! pre-initialisation, a hosting platform's memory snapshots): a snapshot taken after an
+//! encryption would give every restored copy the same pooled IVs. Where that can happen, draw
+//! the IV yourself and use [`Cipher::encrypt_with_iv`](crate::Cipher::encrypt_with_iv). Keys
+//! never come from the pool.
 
 use crate::error::Error;
 use crate::framing::BLOCK_LEN;
@@ -56,8 +60,9 @@ mod pool {
     /// so no IV is ever handed out from a failed draw.
     pub(crate) fn fresh_iv() -> Result<[u8; BLOCK_LEN], Error> {
         POOL.with(|pool| {
-            // Nothing here calls back into JavaScript while the pool is borrowed, so the borrow
-            // cannot fail; if it ever did, it is an error, not a panic.
+            // `getrandom` calls the host's `crypto.getRandomValues`, which a caller could replace
+            // with a function that calls back into this module: the pool is then still borrowed,
+            // and that inner call fails with an error instead of a panic.
             let mut pool = pool.try_borrow_mut().map_err(|_| Error::RngFailed)?;
             if pool.next >= IVS {
                 getrandom::fill(pool.ivs.as_flattened_mut()).map_err(|_| Error::RngFailed)?;
@@ -79,7 +84,7 @@ mod tests {
 
     #[test]
     fn ivs_are_distinct_across_several_draws_from_the_host() {
-        // 100 IVs: past six refills of a sixteen-IV pool in WebAssembly.
+        // 100 IVs: in WebAssembly (`make test-rust-wasm`), past six refills of the pool.
         let ivs: Vec<[u8; BLOCK_LEN]> = (0..100).map(|_| fresh_iv().unwrap()).collect();
         let distinct: std::collections::HashSet<_> = ivs.iter().collect();
         assert_eq!(distinct.len(), ivs.len(), "an IV repeated");

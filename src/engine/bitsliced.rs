@@ -418,7 +418,7 @@ fn inversion(top: Top) -> Products {
 /// module documentation), with each inverse affine map folded into the circuit's linear layer
 /// next to it. A composition of linear maps is one linear map: the top layer here computes the
 /// 22 signals of [`Top`] straight from `y` (29 XORs instead of 16 + 27), the bottom layer the
-/// output straight from the 18 products (35 XORs instead of 34 + 16). Their XOR sequences come
+/// output straight from the 18 products (35 XORs instead of 38 + 16). Their XOR sequences come
 /// from the composed 0/1 matrices by Paar's greedy method (repeatedly XOR the pair of inputs that
 /// the most outputs share); the tests check the result on all 256 byte values.
 #[inline(always)]

@@ -32,8 +32,8 @@
 //! * **Decryption** is FIPS-197's equivalent inverse cipher; its state is held in a basis that
 //!   includes the inverse affine map, so the inversion reads it directly.
 //!
-//! A middle encryption round is 9 lookups, 4 constant permutations and 11 XORs (plus 3 ops to
-//! split nibbles), a decryption round 13 lookups and 4 permutations. The key schedule is AES-256's, with SubWord done by the same
+//! A middle encryption round is 9 lookups, 4 constant permutations and 12 XORs (plus 3 ops
+//! to split nibbles), a decryption round 13 lookups and 4 permutations. The key schedule is AES-256's, with SubWord done by the same
 //! vector S-box on all 16 bytes of a vector.
 //!
 //! # Why this is constant-time
@@ -817,7 +817,8 @@ impl BlockCipherDecrypt for VpermAes256 {
     }
 }
 
-/// Encryption as a `cipher` backend: four blocks in parallel (CBC encryption uses one).
+/// Encryption as a `cipher` backend: four blocks in parallel (`cbc` encryption, in the tests and
+/// the engine benchmark's vector-permute engine, uses one).
 struct EncBackend<'a>(&'a VpermEncrypt);
 
 /// Decryption as a `cipher` backend: four blocks in parallel.

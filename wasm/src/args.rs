@@ -102,10 +102,14 @@ fn copy_string(text: &JsString) -> String {
     let units = text.length();
     let mut bytes = vec![0u8; units as usize];
     let first = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes));
-    let (read, written) = (first.read(), first.written() as usize);
+    let (mut read, mut written) = (first.read(), first.written() as usize);
+    if read < units && splits_surrogate_pair(text, read) {
+        // The encoding standard has encodeInto stop only between characters; a host that
+        // stopped inside a pair would have written U+FFFD for its first half. Start over.
+        (read, written) = (0, 0);
+    }
     bytes.truncate(written);
     if read < units {
-        // `read` ends on a whole character (encodeInto never splits a surrogate pair).
         let left = units.saturating_sub(read);
         let mut grown = vec![0u8; written.saturating_add((left as usize).saturating_mul(3))];
         let Some((head, tail)) = grown.split_at_mut_checked(written) else {
@@ -128,6 +132,14 @@ fn copy_string(text: &JsString) -> String {
         invalid.into_bytes().zeroize();
         String::from(text)
     })
+}
+
+/// True when unit `at` of `text` is the second half of a surrogate pair that starts at `at - 1`.
+fn splits_surrogate_pair(text: &JsString, at: u32) -> bool {
+    let unit = |index| text.char_code_at(index);
+    at > 0
+        && (f64::from(0xdc00)..f64::from(0xe000)).contains(&unit(at))
+        && (f64::from(0xd800)..f64::from(0xdc00)).contains(&unit(at.saturating_sub(1)))
 }
 
 fn check_len(name: &str, len: usize, limit: usize, unit: &str) -> Result<(), Failure> {

@@ -1,5 +1,6 @@
 //! `make bench`'s engine micro-benchmark (benches/engine-run.mjs): the AES-256 engines alone,
-//! CBC over a whole buffer, driven by RustCrypto's `cbc` exactly as the library drives them.
+//! CBC over a whole buffer, driven as the library drives them: the shipped engine through its own
+//! CBC loops, the others through RustCrypto's `cbc`.
 //!
 //! Compiled only with the `bench` feature, into its own module (`target/bench-wasm`): the
 //! shipped `.wasm` never contains these exports. JavaScript times the calls with
