@@ -80,11 +80,11 @@ test-rust: setup
 	cargo test --all-targets --features test-engine 2>&1 | $(PASSES) "cargo test"
 	cargo test --doc 2>&1 | $(PASSES) "cargo test --doc"
 
-## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, so the engines and hex codec run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
+## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, so the engines, the hex codec and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
 test-rust-wasm: setup
 	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" \
 	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(NODE24) $(CURDIR)/.ci/wasi-run.mjs" \
-	  cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine 2>&1 | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
+	  cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom 2>&1 | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
 
 ## test-standalone: a clone with nothing beside it passes cargo test; the core builds for both
 ## wasm32 targets without wasm-bindgen; plain `wasm-pack build wasm/` makes make build's module
