@@ -127,9 +127,8 @@ mod tests {
     }
 
     #[test]
-    fn its_cbc_loops_match_cbc_over_its_block_cipher_traits() {
-        // The own loops against `cbc` driving the same engine, whose encryption the trait path
-        // also serves (the tests above check both against `aes`).
+    fn encryption_through_cbc_over_its_block_cipher_traits_matches_aes() {
+        // The traits still serve `cbc` (tests, fuzzing): that encryption path too, against `aes`.
         testing::random_cbc_matches_aes(
             SimdAes256::new,
             testing::cbc_crate_encrypt,

@@ -616,23 +616,29 @@ impl VpermEncrypt {
         Self { keys }
     }
 
-    /// Encrypts `N` independent blocks, their rounds interleaved.
+    /// Encrypts one block (for the block cipher traits; CBC runs [`Self::cbc_encrypt`]).
     #[inline(always)]
-    fn encrypt_par<const N: usize>(&self, blocks: [V128; N]) -> [V128; N] {
-        let keys = &self.keys;
-        let first = V128::load(&keys.first);
-        let mut state = blocks.map(|b| TO_TOWER.apply(b) ^ first);
+    fn encrypt(&self, block: V128) -> V128 {
         let t = from_memory(&ENCRYPT_TABLES);
-        for key in &keys.middle {
-            let key = V128::load(key);
-            state = state.map(|s| encrypt_round(s, key, t));
-        }
-        let last = V128::load(&keys.last);
-        state.map(|s| {
-            let a = t.sbox_aes.lookup(invert(s, &t.inversion));
-            permute!(a, |n| permuted(1, 0, n)) ^ last
-        })
+        let state = TO_TOWER.apply(block) ^ V128::load(&self.keys.first);
+        let inverse = invert(self.middle_rounds(state, t), &t.inversion);
+        last_round(&t.sbox_aes, inverse) ^ V128::load(&self.keys.last)
     }
+
+    /// Rounds 1 to 13 of a state in the tower basis, first round key added.
+    #[inline(always)]
+    fn middle_rounds(&self, mut state: V128, t: &EncryptTables) -> V128 {
+        for key in &self.keys.middle {
+            state = encrypt_round(state, V128::load(key), t);
+        }
+        state
+    }
+}
+
+/// The last round without its key: SubBytes looked up in `sbox`'s basis, then ShiftRows.
+#[inline(always)]
+fn last_round(sbox: &FromInverse, inverse: Inverse) -> V128 {
+    permute!(sbox.lookup(inverse), |n| permuted(1, 0, n))
 }
 
 impl VpermEncrypt {
@@ -650,14 +656,10 @@ impl VpermEncrypt {
         let last_in_round_basis = V128::load(&keys.last_in_round_basis);
         let mut chain = TO_TOWER.apply(V128::load(iv));
         for block in blocks {
-            let mut state = (TO_TOWER.apply(V128::load(&block.0)) ^ first) ^ chain;
-            for key in &keys.middle {
-                state = encrypt_round(state, V128::load(key), t);
-            }
-            let inverse = invert(state, &t.inversion);
-            let ciphertext = permute!(t.sbox_aes.lookup(inverse), |n| permuted(1, 0, n)) ^ last;
-            chain = permute!(t.sbox.lookup(inverse), |n| permuted(1, 0, n)) ^ last_in_round_basis;
-            ciphertext.store(&mut block.0);
+            let state = (TO_TOWER.apply(V128::load(&block.0)) ^ first) ^ chain;
+            let inverse = invert(self.middle_rounds(state, t), &t.inversion);
+            chain = last_round(&t.sbox, inverse) ^ last_in_round_basis;
+            (last_round(&t.sbox_aes, inverse) ^ last).store(&mut block.0);
         }
     }
 }
@@ -728,8 +730,7 @@ impl VpermAes256 {
     /// Encrypts one block in place.
     #[cfg(test)]
     fn encrypt_block(&self, block: &mut [u8; 16]) {
-        let [out] = self.encrypt.encrypt_par([V128::load(block)]);
-        out.store(block);
+        self.encrypt.encrypt(V128::load(block)).store(block);
     }
 
     /// Decrypts one block in place.
@@ -739,12 +740,11 @@ impl VpermAes256 {
         out.store(block);
     }
 
-    /// Encrypts four independent blocks in place (faster than one by one).
+    /// Encrypts four blocks in place, as `cbc` hands them to the parallel backend path.
     #[cfg(test)]
     fn encrypt_blocks4(&self, blocks: &mut [[u8; 16]; 4]) {
-        let out = self.encrypt.encrypt_par(blocks.each_ref().map(V128::load));
-        for (block, out) in blocks.iter_mut().zip(out) {
-            out.store(block);
+        for block in blocks {
+            self.encrypt.encrypt(V128::load(block)).store(block);
         }
     }
 
@@ -817,8 +817,8 @@ impl BlockCipherDecrypt for VpermAes256 {
     }
 }
 
-/// Encryption as a `cipher` backend: four blocks in parallel (`cbc` encryption, in the tests and
-/// the engine benchmark's vector-permute engine, uses one).
+/// Encryption as a `cipher` backend, for the tests and the engine benchmark (CBC encryption,
+/// serial, uses one block at a time; the library runs [`VpermEncrypt::cbc_encrypt`]).
 struct EncBackend<'a>(&'a VpermEncrypt);
 
 /// Decryption as a `cipher` backend: four blocks in parallel.
@@ -843,15 +843,15 @@ impl ParBlocksSizeUser for DecBackend<'_> {
 impl BlockCipherEncBackend for EncBackend<'_> {
     #[inline]
     fn encrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
-        let [out] = self.0.encrypt_par([V128::load(&block.get_in().0)]);
+        let out = self.0.encrypt(V128::load(&block.get_in().0));
         out.store(&mut block.get_out().0);
     }
 
     #[inline]
     fn encrypt_par_blocks(&self, mut blocks: InOut<'_, '_, ParBlocks<Self>>) {
-        let out = self
-            .0
-            .encrypt_par(blocks.get_in().0.each_ref().map(|b| V128::load(&b.0)));
+        let out = (blocks.get_in().0)
+            .each_ref()
+            .map(|b| self.0.encrypt(V128::load(&b.0)));
         for (block, out) in blocks.get_out().0.iter_mut().zip(out) {
             out.store(&mut block.0);
         }
