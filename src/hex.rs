@@ -211,14 +211,20 @@ pub(crate) fn first_non_hex(text: &str) -> Option<(usize, char)> {
 /// past `f` (a quarter or more; random base64 has about two thirds). One typo in hex is not it.
 pub(crate) fn looks_like_base64(text: &str) -> bool {
     let body = text.trim_end_matches('=');
-    let alphabet_ok = !body.is_empty()
+    // One pass: this runs only on error paths, where small code matters more than speed.
+    let mut non_hex = 0_usize;
+    let mut has_marks = body.len() < text.len();
+    for b in body.bytes() {
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')) {
+            return false;
+        }
+        non_hex = non_hex.saturating_add(usize::from(!b.is_ascii_hexdigit()));
+        has_marks |= matches!(b, b'+' | b'/');
+    }
+    !body.is_empty()
         && text.len().saturating_sub(body.len()) <= 2
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'));
-    let non_hex = body.bytes().filter(|b| !b.is_ascii_hexdigit()).count();
-    let has_marks = body.len() < text.len() || body.bytes().any(|b| matches!(b, b'+' | b'/'));
-    alphabet_ok && non_hex > 0 && (has_marks || non_hex.saturating_mul(4) >= body.len())
+        && non_hex > 0
+        && (has_marks || non_hex.saturating_mul(4) >= body.len())
 }
 
 #[cfg(test)]

@@ -150,6 +150,25 @@ for (const [flavour, lib] of flavours) {
           }),
           { numRuns: RUNS },
         );
+        // Decrypted text is turned into a string in pieces, cut around all-ASCII stretches of
+        // 16 or more 64-byte blocks: stretches just under, at and over that length, starting at
+        // every offset within a block, between, before and after non-ASCII characters; text and
+        // JSON paths alike.
+        for (const stretch of [960, 1023, 1024, 1025, 1087, 1088, 1089, 2113]) {
+          for (let lead = 0; lead < 70; lead += 3) {
+            const filler = (n) => 'x'.repeat(n);
+            const text = `${filler(lead)}é${filler(stretch)}😀${filler(stretch + lead)}€${filler(stretch)}`;
+            for (const plain of [text, text.slice(0, -1), `${text}ü`, text.slice(lead + 1)]) {
+              const wire = ref.encryptData(plain, key);
+              const expected = ref.decryptData(wire, key);
+              assert.equal(cipher.decrypt(wire), expected, `stretch ${stretch}, lead ${lead}`);
+              assert.equal(lib.decryptData(wire, key), expected);
+              assert.equal(cipher.decryptJson(wire), plain);
+              const body = JSON.stringify({ status: true, statusCode: 200, data: wire, time: '2026-11-26T00:00:00.000Z' });
+              assert.equal(lib.parseWebhook(body, key).data, plain);
+            }
+          }
+        }
         // The JSON path (decryptJson, parseWebhook) goes through the same conversion.
         for (const names of [['Zoë Åström'], ['Nguyễn Văn Thành', 'Łódź', '😀'], Array(40).fill('é')]) {
           const data = { names, notes: 'Document checked; face match 0.98. '.repeat(100) };

@@ -22,6 +22,7 @@ use wasm_bindgen::JsCast;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::Failure;
+use crate::text::{js_string, parse_json};
 
 /// The default for the longest string argument, in characters: 16 Mi, an 8 MiB payload.
 pub(crate) const DEFAULT_MAX_INPUT_LENGTH: usize = 16 * 1024 * 1024;
@@ -257,13 +258,13 @@ pub(crate) fn plain_data(value: &JsValue, name: &str) -> Result<JsValue, Failure
         body_limit(),
         "characters of JSON",
     )?;
-    JSON::parse(&String::from(json)).map_err(unreadable)
+    parse_json(&json).map_err(unreadable)
 }
 
 /// `JSON.parse` of decrypted text. Any failure is `DECRYPT_FAILED`: saying "the padding was
 /// fine but the text is not JSON" would be a padding oracle.
 pub(crate) fn parse_payload(text: &str) -> Result<JsValue, Failure> {
-    JSON::parse(text).map_err(|_| Failure::Core(Error::DecryptFailed))
+    parse_json(&js_string(text)).map_err(|_| Failure::Core(Error::DecryptFailed))
 }
 
 /// The webhook body as the vendor's envelope: from the raw text or bytes, or from the object a
@@ -342,7 +343,8 @@ fn copy_bytes(value: &JsValue) -> Result<Vec<u8>, Failure> {
 }
 
 fn parse_body(text: &str) -> Result<JsValue, Failure> {
-    JSON::parse(text).map_err(|thrown| Error::not_json(text, &message_of(&thrown)).into())
+    parse_json(&js_string(text))
+        .map_err(|thrown| Error::not_json(text, &message_of(&thrown)).into())
 }
 
 /// `options.time` of `createWebhook`: a string, or a `Date` (its ISO string); now by default.

@@ -30,6 +30,7 @@ mod args;
 #[cfg(feature = "bench")]
 mod bench;
 mod error;
+mod text;
 
 use allpass_crypto::{Cipher, Keyring};
 use js_sys::JsString;
@@ -112,7 +113,7 @@ pub fn decrypt_data(
         let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
         Ok(
             allpass_crypto::decrypt_data(&encrypted, &key_text_arg(&key)?)
-                .map(|text| JsString::from(text.as_str()))?,
+                .map(|text| text::js_string(&text))?,
         )
     })
 }
@@ -197,7 +198,7 @@ impl AllpassCipher {
                 .keys
                 .first()
                 .decrypt(&encrypted_arg(&encrypted_text_with_iv)?)?;
-            Ok(JsString::from(text.as_str()))
+            Ok(text::js_string(&text))
         })
     }
 
