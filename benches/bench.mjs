@@ -46,7 +46,7 @@ const BROWSER_REFERENCE = 'WebCrypto (crypto.subtle)';
 
 /** Runs `script` with a Node binary; its stdout is one JSON object. */
 function runJson(node, script, args = []) {
-  const output = execFileSync(node, [join(here, script), ...args], {
+  const output = execFileSync(node, ['--expose-gc', join(here, script), ...args], {
     cwd: here,
     env: process.env,
     encoding: 'utf8',
@@ -234,7 +234,9 @@ const report = `# Benchmark results
 Measured by \`make bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}; ${node.map((run) => `Node ${run.node} (V8 ${run.v8})`).join(', ')}; ${chromium} headless.
 Every table is **warm** unless it says cold: median of ${ROUNDS} interleaved rounds (every
 contender once a round, in a fresh random order) of ${TIME_MS} ms per contender, after tinybench's
-warm-up, so V8 has tiered the code up. Each Node version runs in its own process. Every
+warm-up, so V8 has tiered the code up. In Node a full garbage collection comes before each
+contender's turn, so no contender pays for collecting another's garbage (megabytes of strings at
+1 MB). Each Node version runs in its own process. Every
 contender's output was checked against the reference before timing (a fast wrong answer is a
 failure). Inputs and outputs are hex strings and JSON text, as in the real workload.
 \`.wasm\`: ${fmt(wasm.length)} bytes, ${fmt(wasmGzip)} gzipped (level 9). Load average (1 min) at the start

@@ -23,14 +23,21 @@ export const shuffle = (list) => list.map((x) => [Math.random(), x]).sort((a, b)
 /**
  * ops/s per contender for one workload: each round runs every contender once, in a fresh
  * random order, and each contender's rate is the median over rounds, so machine noise hits
- * all alike. `batch[name]` calls of a task count as one tinybench iteration (for timers as
+ * all alike; the heap is collected before each contender (`collectGarbage`). `batch[name]` calls of a task count as one tinybench iteration (for timers as
  * coarse as a browser's `performance.now()`); the rate is per call.
  */
+/**
+ * A full collection before each contender's warm-up and run, where the host allows it (Node
+ * with `--expose-gc`): the garbage of one contender (megabytes of strings at 1 MB) is then not
+ * collected in the next one's time.
+ */
+const collectGarbage = () => globalThis.gc?.();
+
 export async function measure(tasks, { rounds, timeMs, batch = {} }) {
   const samples = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time: timeMs, iterations: 3, warmupTime: timeMs / 4, warmupIterations: 2 });
-    for (const name of shuffle(Object.keys(tasks))) bench.add(name, tasks[name]);
+    for (const name of shuffle(Object.keys(tasks))) bench.add(name, tasks[name], { beforeAll: collectGarbage });
     for (const task of await bench.run()) {
       if (task.result.error) throw task.result.error;
       samples[task.name].push((1000 / task.result.period) * (batch[task.name] ?? 1));
