@@ -21,18 +21,19 @@ export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(v
 export const shuffle = (list) => list.map((x) => [Math.random(), x]).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
 
 /**
- * ops/s per contender for one workload: each round runs every contender once, in a fresh
- * random order, and each contender's rate is the median over rounds, so machine noise hits
- * all alike; the heap is collected before each contender (`collectGarbage`). `batch[name]` calls of a task count as one tinybench iteration (for timers as
- * coarse as a browser's `performance.now()`); the rate is per call.
- */
-/**
  * A full collection before each contender's warm-up and run, where the host allows it (Node
  * with `--expose-gc`): the garbage of one contender (megabytes of strings at 1 MB) is then not
  * collected in the next one's time.
  */
 const collectGarbage = () => globalThis.gc?.();
 
+/**
+ * ops/s per contender for one workload: each round runs every contender once, in a fresh
+ * random order, and each contender's rate is the median over rounds, so machine noise hits
+ * all alike; the heap is collected before each contender (`collectGarbage`). `batch[name]`
+ * calls of a task count as one tinybench iteration (for timers as coarse as a browser's
+ * `performance.now()`); the rate is per call.
+ */
 export async function measure(tasks, { rounds, timeMs, batch = {} }) {
   const samples = Object.fromEntries(Object.keys(tasks).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {

@@ -5,8 +5,9 @@
 //! text holds one non-ASCII character: `TextDecoder` (which wasm-bindgen uses), `Buffer#toString`
 //! and `utf8Slice` alike take ~25 µs for 20 KB with one "ë" in it, ~2.5 µs for ASCII. A
 //! decrypted payload is mostly ASCII, with a few non-ASCII letters in names and addresses, so
-//! each all-ASCII stretch of at least `LONG_STRETCH` bytes is decoded as a piece of its own and
-//! the pieces are joined with `String#concat` (V8 makes a rope: no copy until it is read).
+//! each long all-ASCII stretch (`LONG_STRETCH` whole blocks of `BLOCK` bytes or more) is decoded
+//! as a piece of its own and the pieces are joined with `String#concat` (V8 makes a rope: no
+//! copy until it is read).
 //!
 //! The result is the same string: the text is valid UTF-8 already (`text::utf8_like_node` in
 //! the core replaced what was not), and a cut next to an ASCII byte never splits a character.
@@ -17,8 +18,9 @@ use wasm_bindgen::prelude::*;
 
 /// Stretches are found in blocks of this many bytes (`is_ascii` checks a word at a time).
 const BLOCK: usize = 64;
-/// The shortest all-ASCII stretch worth a piece of its own, in blocks (1 KiB): on Node 20 a
-/// piece costs about what decoding a few hundred non-ASCII-containing bytes does.
+/// The fewest all-ASCII blocks in a row worth a piece of their own (1 KiB; at the end of the
+/// text the last, partial block counts as one): on Node 20 a piece costs about what decoding a
+/// few hundred bytes of non-ASCII-containing text does.
 const LONG_STRETCH: usize = 16;
 
 #[wasm_bindgen]
@@ -30,14 +32,33 @@ extern "C" {
 
 /// `text` as a JS string, decoded in pieces (see the module's comment).
 pub(crate) fn js_string(text: &str) -> JsString {
-    // Every cut is next to an ASCII byte, so `in_pieces` cannot miss a character boundary; if
-    // it ever did, the text is decoded whole rather than cut short. Empty text has no pieces.
-    in_pieces(text).unwrap_or_else(|| JsString::from(text))
+    let mut joined: Option<JsString> = None;
+    let whole_characters = for_each_piece(text, |piece| {
+        let piece = JsString::from(piece);
+        joined = Some(match joined.take() {
+            None => piece,
+            Some(joined) => joined.concat(&piece),
+        });
+    });
+    match (whole_characters, joined) {
+        (Some(()), Some(joined)) => joined,
+        // Empty text has no pieces; a cut inside a character (impossible: every cut is next to
+        // an ASCII byte) would decode the text whole rather than cut it short.
+        _ => JsString::from(text),
+    }
 }
 
-fn in_pieces(text: &str) -> Option<JsString> {
-    let mut joined = Pieces::default();
-    // `text[taken..]` is not yet in `joined`; the last `stretch` blocks before `offset` are all
+/// Calls `piece` with the non-empty slices of `text` to decode one by one, in order, together
+/// covering it. `None` if a cut would split a character.
+fn for_each_piece(text: &str, mut piece: impl FnMut(&str)) -> Option<()> {
+    let mut cut = |taken: &mut usize, at: usize| {
+        if at > *taken {
+            piece(text.get(*taken..at)?);
+            *taken = at;
+        }
+        Some(())
+    };
+    // `text[taken..]` is not handed out yet; the last `stretch` blocks before `offset` are all
     // ASCII and start at `stretch_start`.
     let mut taken = 0;
     let mut stretch_start = 0;
@@ -51,39 +72,105 @@ fn in_pieces(text: &str) -> Option<JsString> {
             stretch = stretch.saturating_add(1);
         } else {
             if stretch >= LONG_STRETCH {
-                joined.push(text, taken, stretch_start)?;
-                joined.push(text, stretch_start, offset)?;
-                taken = offset;
+                cut(&mut taken, stretch_start)?;
+                cut(&mut taken, offset)?;
             }
             stretch = 0;
         }
         offset = offset.saturating_add(block.len());
     }
     if stretch >= LONG_STRETCH {
-        joined.push(text, taken, stretch_start)?;
-        taken = stretch_start;
+        cut(&mut taken, stretch_start)?;
     }
-    joined.push(text, taken, text.len())?;
-    joined.0
+    cut(&mut taken, text.len())
 }
 
-/// The pieces decoded so far, joined.
-#[derive(Default)]
-struct Pieces(Option<JsString>);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-impl Pieces {
-    /// Appends `text[start..end]` (nothing when it is empty); `None` if that is not a slice of
-    /// whole characters.
-    fn push(&mut self, text: &str, start: usize, end: usize) -> Option<()> {
-        let piece = text.get(start..end)?;
-        if piece.is_empty() {
-            return Some(());
-        }
-        let piece = JsString::from(piece);
-        self.0 = Some(match self.0.take() {
-            None => piece,
-            Some(joined) => joined.concat(&piece),
+    /// The pieces as byte ranges of `text`.
+    fn pieces(text: &str) -> Vec<(usize, usize)> {
+        let mut all = Vec::new();
+        let start = |piece: &str| piece.as_ptr() as usize - text.as_ptr() as usize;
+        let whole = for_each_piece(text, |piece| {
+            all.push((start(piece), start(piece) + piece.len()));
         });
-        Some(())
+        assert_eq!(whole, Some(()));
+        all
+    }
+
+    #[wasm_bindgen_test]
+    fn short_or_all_ascii_text_is_one_piece_and_empty_text_none() {
+        assert_eq!(pieces(""), []);
+        assert_eq!(pieces("é"), [(0, 2)]);
+        let ascii = "x".repeat(5000);
+        assert_eq!(pieces(&ascii), [(0, 5000)]);
+        // Non-ASCII everywhere: no stretch is long enough.
+        let mixed = "é".repeat(3000);
+        assert_eq!(pieces(&mixed), [(0, 6000)]);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_stretch_needs_sixteen_whole_ascii_blocks() {
+        // "é" ends block 0; blocks 1..=15 (15 blocks) or 1..=16 (16) are ASCII; "€" follows.
+        let short = format!("é{}€", "x".repeat(62 + 15 * 64));
+        assert_eq!(pieces(&short), [(0, short.len())]);
+        let long = format!("é{}€", "x".repeat(62 + 16 * 64));
+        assert_eq!(
+            pieces(&long),
+            [(0, 64), (64, 64 + 16 * 64), (64 + 16 * 64, long.len())]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn stretches_at_the_start_the_end_and_between() {
+        let start = format!("{}ü{}", "a".repeat(16 * 64), "b".repeat(10));
+        assert_eq!(pieces(&start), [(0, 1024), (1024, start.len())]);
+        // At the end, a partial last block counts: 15 whole blocks and 10 bytes.
+        let end = format!("ü{}", "a".repeat(62 + 15 * 64 + 10));
+        assert_eq!(pieces(&end), [(0, 64), (64, end.len())]);
+        // Two stretches, each cut at its blocks' edges: 20 blocks, then 16.
+        let between = format!(
+            "😀{}😀{}😀",
+            "a".repeat(60 + 20 * 64),
+            "b".repeat(60 + 16 * 64)
+        );
+        let (first_end, second_start) = (64 + 20 * 64, 64 + 21 * 64);
+        let second_end = second_start + 16 * 64;
+        assert_eq!(
+            pieces(&between),
+            [
+                (0, 64),
+                (64, first_end),
+                (first_end, second_start),
+                (second_start, second_end),
+                (second_end, between.len())
+            ]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn every_cut_is_a_character_boundary_and_the_pieces_cover_the_text() {
+        for lead in 0..130 {
+            for gap in [1000, 1023, 1024, 1025, 1100, 2100] {
+                let text = format!(
+                    "{}é{}😀{}€",
+                    "x".repeat(lead),
+                    "y".repeat(gap),
+                    "z".repeat(gap)
+                );
+                let all = pieces(&text);
+                let mut at = 0;
+                for &(start, end) in &all {
+                    assert_eq!(start, at);
+                    assert!(start < end && text.is_char_boundary(end));
+                    at = end;
+                }
+                assert_eq!(at, text.len());
+                assert_eq!(String::from(js_string(&text)), text);
+            }
+        }
     }
 }
