@@ -33,7 +33,9 @@ cpSync(join(work, 'typed.mts'), join(work, 'typed.cts'));
 execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', tarball], { cwd: work, stdio: 'inherit' });
 
 const key = ref.randomKey();
-const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström' }, score: 0.97 };
+// Long enough, with non-ASCII on both sides of a long ASCII stretch, that the decrypted text
+// reaches each runtime's JavaScript in pieces joined by String#concat (wasm/src/text.rs).
+const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström', city: 'Łódź' }, notes: 'Document checked; face match 0.98. '.repeat(60), score: 0.97, reviewer: 'Nguyễn' };
 const vector = { key, payload, sealed: ref.encryptData(payload, key) };
 writeFileSync(join(work, 'vector.json'), JSON.stringify(vector));
 
