@@ -51,16 +51,16 @@ pub(crate) fn js_string(text: &str) -> JsString {
 /// Calls `piece` with the non-empty slices of `text` to decode one by one, in order, together
 /// covering it. `None` if a cut would split a character.
 fn for_each_piece(text: &str, mut piece: impl FnMut(&str)) -> Option<()> {
-    let mut cut = |taken: &mut usize, at: usize| {
-        if at > *taken {
-            piece(text.get(*taken..at)?);
-            *taken = at;
+    // Hands out `text[taken..at]`; `text[taken..]` is what is not handed out yet.
+    let mut taken = 0;
+    let mut cut = |at: usize| {
+        if at > taken {
+            piece(text.get(taken..at)?);
+            taken = at;
         }
         Some(())
     };
-    // `text[taken..]` is not handed out yet; the last `stretch` blocks before `offset` are all
-    // ASCII and start at `stretch_start`.
-    let mut taken = 0;
+    // The last `stretch` blocks before `offset` are all ASCII and start at `stretch_start`.
     let mut stretch_start = 0;
     let mut stretch = 0_usize;
     let mut offset = 0_usize;
@@ -72,17 +72,17 @@ fn for_each_piece(text: &str, mut piece: impl FnMut(&str)) -> Option<()> {
             stretch = stretch.saturating_add(1);
         } else {
             if stretch >= LONG_STRETCH {
-                cut(&mut taken, stretch_start)?;
-                cut(&mut taken, offset)?;
+                cut(stretch_start)?;
+                cut(offset)?;
             }
             stretch = 0;
         }
         offset = offset.saturating_add(block.len());
     }
     if stretch >= LONG_STRETCH {
-        cut(&mut taken, stretch_start)?;
+        cut(stretch_start)?;
     }
-    cut(&mut taken, text.len())
+    cut(text.len())
 }
 
 #[cfg(test)]
