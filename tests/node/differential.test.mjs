@@ -3,6 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as ref from './reference.mjs';
 import { cjs, esm, flavours, caught } from './package-under-test.mjs';
 
@@ -110,6 +112,40 @@ for (const [flavour, lib] of flavours) {
               assert.equal(ref.decryptData(cipher.encryptText(text), key), want, `${count} × ${JSON.stringify(unit)} at ${at}`);
               assert.equal(ref.decryptData(lib.encryptData(text, key), key), JSON.stringify(text));
             }
+          }
+        }
+      } finally {
+        cipher.free();
+      }
+    });
+
+    it('long text (copied by Node\'s Buffer from 1024 UTF-16 units on) of any code units, both ways', () => {
+      // Mostly ASCII with any code units inserted (lone surrogates, pairs cut apart, astral
+      // characters), and wholly random units: one-byte and two-byte strings alike.
+      const unit = fc.oneof(fc.constantFrom('\ud800', '\udfff', '\ud83d', '\ude00', '😀', 'é', 'Å', '€', '\u0000'), fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }));
+      const mostlyAscii = fc.tuple(fc.integer({ min: 1000, max: 5000 }), fc.array(fc.tuple(fc.nat(5000), unit), { maxLength: 12 })).map(([length, inserts]) => {
+        let text = 'Document checked; face match 0.98. '.repeat(Math.ceil(length / 35)).slice(0, length);
+        for (const [at, inserted] of inserts) text = text.slice(0, at) + inserted + text.slice(at);
+        return text;
+      });
+      const cipher = new lib.AllpassCipher(key);
+      try {
+        fc.assert(
+          fc.property(fc.oneof(mostlyAscii, fc.string({ unit: 'binary', minLength: 1000, maxLength: 3000 })), (text) => {
+            assert.equal(ref.decryptData(lib.encryptData(text, key), key), JSON.stringify(text));
+            const data = { notes: text };
+            assert.equal(ref.decryptData(cipher.encrypt(data), key), JSON.stringify(data));
+            const raw = cipher.encryptText(text);
+            assert.equal(ref.decryptData(raw, key), ref.decryptData(ref.encryptBytes(Buffer.from(text, 'utf8'), key), key));
+            assert.equal(raw.length, 32 + 32 * (Math.floor(Buffer.byteLength(text) / 16) + 1));
+          }),
+          { numRuns: RUNS },
+        );
+        // Right at the threshold: 1023, 1024 and 1025 units, a non-ASCII character last.
+        for (const length of [1023, 1024, 1025]) {
+          for (const last of ['é', '\ud800', '😀'.slice(0, 1), '€']) {
+            const text = 'x'.repeat(length - 1) + last;
+            assert.equal(ref.decryptData(cipher.encryptText(text), key), Buffer.from(text, 'utf8').toString('utf8'), `${length}`);
           }
         }
       } finally {
@@ -238,3 +274,36 @@ for (const [flavour, lib] of flavours) {
     });
   });
 }
+
+describe('where Node\'s Buffer is missing or is not Node\'s', () => {
+  // Long text is copied by the global `Buffer` when it is Node's; otherwise by `encodeInto`.
+  // Each case runs in a process of its own (a `Buffer` that throws is not tried again there).
+  const text = `${'Document checked; face match 0.98. '.repeat(60)}Zoë \ud800 😀 ${'x'.repeat(900)}€`;
+  const cases = {
+    'no Buffer': 'globalThis.Buffer = undefined;',
+    'a browser polyfill (no utf8Write)': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t), from: (...a) => new Uint8Array(...a) };',
+    'byteLength wrong': 'const B = Buffer; globalThis.Buffer = { byteLength: () => 5, from: (...a) => B.from(...a) };',
+    'utf8Write writing less': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t), from: (...a) => Object.assign(B.from(...a), { utf8Write: () => 3 }) };',
+    'every call throwing': 'globalThis.Buffer = { byteLength() { throw new Error("no"); }, from() { throw new Error("no"); } };',
+  };
+  for (const [name, setup] of Object.entries(cases)) {
+    it(`${name}: the same result`, () => {
+      const child = `
+        const lib = require('node:module').createRequire(${JSON.stringify(join(process.env.ALLPASS_CONSUMER_DIR, 'package.json'))})('./entry.cjs');
+        const [key, text] = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+        const realBuffer = Buffer;
+        ${setup}
+        const cipher = new lib.AllpassCipher(key);
+        const out = [cipher.encryptText(text), lib.encryptData(text, key), cipher.encryptText(text)];
+        globalThis.Buffer = realBuffer;
+        out.push(cipher.encryptText(text));
+        process.stdout.write(JSON.stringify(out));`;
+      const run = spawnSync(process.execPath, ['-e', child], { input: JSON.stringify([key, text]), encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const [first, data, again, restored] = JSON.parse(run.stdout);
+      const want = Buffer.from(text, 'utf8').toString('utf8');
+      for (const raw of [first, again, restored]) assert.equal(ref.decryptData(raw, key), want);
+      assert.equal(ref.decryptData(data, key), JSON.stringify(text));
+    });
+  }
+});

@@ -36,7 +36,10 @@ const key = ref.randomKey();
 // Long enough, with non-ASCII on both sides of a long ASCII stretch, that the decrypted text
 // reaches each runtime's JavaScript in pieces joined by String#concat (wasm/src/text.rs).
 const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström', city: 'Łódź' }, notes: 'Document checked; face match 0.98. '.repeat(60), score: 0.97, reviewer: 'Nguyễn' };
-const vector = { key, payload, sealed: ref.encryptData(payload, key) };
+// Text encrypted as is: over 1024 UTF-16 units, where Node and Bun copy it with Node's `Buffer`
+// and other runtimes with `encodeInto`, with a lone surrogate (U+FFFD in UTF-8) and an emoji.
+const text = `${payload.notes}Zoë \ud800 😀 ${payload.notes}€`;
+const vector = { key, payload, text, sealed: ref.encryptData(payload, key) };
 writeFileSync(join(work, 'vector.json'), JSON.stringify(vector));
 
 /** Every runtime must return exactly what node:crypto says. */
@@ -45,6 +48,7 @@ function check(result) {
   assert.equal(ref.decryptData(result.encrypted, key), JSON.stringify(payload), 'node:crypto decrypts its encryptData');
   assert.deepEqual(result.webhook, payload, 'parseWebhook(createWebhook(x))');
   assert.equal(result.cipherDecrypted, JSON.stringify(payload), 'AllpassCipher');
+  assert.equal(ref.decryptData(result.encryptedText, key), Buffer.from(text, 'utf8').toString('utf8'), 'encryptText as node:crypto');
   assert.equal(result.badKey, 'Error INVALID_KEY', 'a bad key throws an Error with code INVALID_KEY');
   for (const name of ['AllpassCipher', 'configure', 'createClient', 'createNodeMiddleware', 'createWebhook', 'createWebhookHandler', 'decryptData', 'encryptData', 'encryptRequest', 'generateKey', 'isAllpassError', 'isStale', 'parseResponse', 'parseWebhook', 'processInOrder']) {
     assert.ok(result.runtimeKeys.includes(name), `exports ${name}`);

@@ -19,9 +19,10 @@ use allpass_crypto::{
 use js_sys::{JsString, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::Failure;
+use crate::string_copy::{copy_string, Content};
 use crate::text::{js_string, parse_json};
 
 /// The default for the longest string argument, in characters: 16 Mi, an 8 MiB payload.
@@ -56,7 +57,12 @@ fn plaintext_limit() -> usize {
     max_input_length() / 2
 }
 
-pub(crate) fn string_arg(value: &JsValue, name: &str, limit: usize) -> Result<String, Failure> {
+pub(crate) fn string_arg(
+    value: &JsValue,
+    name: &str,
+    limit: usize,
+    content: Content,
+) -> Result<String, Failure> {
     let Some(text) = value.dyn_ref::<JsString>() else {
         return Err(Failure::argument(
             "WRONG_TYPE",
@@ -64,83 +70,7 @@ pub(crate) fn string_arg(value: &JsValue, name: &str, limit: usize) -> Result<St
         ));
     };
     check_len(name, text.length() as usize, limit, "characters")?;
-    Ok(copy_string(text))
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// The host's `TextEncoder`, a global in every JS runtime.
-    type TextEncoder;
-    #[wasm_bindgen(constructor)]
-    fn new() -> TextEncoder;
-    #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(
-        this: &TextEncoder,
-        source: &JsString,
-        destination: &mut [u8],
-    ) -> EncodeIntoResult;
-
-    type EncodeIntoResult;
-    #[wasm_bindgen(method, getter)]
-    fn read(this: &EncodeIntoResult) -> u32;
-    #[wasm_bindgen(method, getter)]
-    fn written(this: &EncodeIntoResult) -> u32;
-}
-
-thread_local! {
-    static ENCODER: TextEncoder = TextEncoder::new();
-}
-
-/// A JS string as a Rust `String`, copied by the host's native `encodeInto` straight into wasm
-/// memory: several times faster than wasm-bindgen's per-character loop (benches/RESULTS.md).
-/// The buffer first assumes ASCII (hex, and most JSON), one byte a UTF-16 unit. When a longer
-/// character leaves it short, only the rest of the string is encoded, into room for the most
-/// any unit can take, three bytes: text with a few non-ASCII characters is encoded once, not
-/// twice (with a name like "Zoë" in it, encrypting 20 KB took 9-14% longer than ASCII text).
-/// Every buffer is ours, so a discarded one, which may hold part of a key, is wiped rather
-/// than left to the allocator.
-fn copy_string(text: &JsString) -> String {
-    let units = text.length();
-    let mut bytes = vec![0u8; units as usize];
-    let first = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes));
-    let (mut read, mut written) = (first.read(), first.written() as usize);
-    if read < units && splits_surrogate_pair(text, read) {
-        // The encoding standard has encodeInto stop only between characters; a host that
-        // stopped inside a pair would have written U+FFFD for its first half. Start over.
-        (read, written) = (0, 0);
-    }
-    bytes.truncate(written);
-    if read < units {
-        let left = units.saturating_sub(read);
-        let mut grown = vec![0u8; written.saturating_add((left as usize).saturating_mul(3))];
-        let Some((head, tail)) = grown.split_at_mut_checked(written) else {
-            bytes.zeroize();
-            return String::from(text);
-        };
-        head.copy_from_slice(&bytes);
-        bytes.zeroize();
-        let rest = text.slice(read, units);
-        let second = ENCODER.with(|encoder| encoder.encode_into(&rest, tail));
-        if second.read() != left {
-            grown.zeroize();
-            return String::from(text);
-        }
-        grown.truncate(written.saturating_add(second.written() as usize));
-        bytes = grown;
-    }
-    // encodeInto writes well-formed UTF-8 (a lone surrogate becomes U+FFFD).
-    String::from_utf8(bytes).unwrap_or_else(|invalid| {
-        invalid.into_bytes().zeroize();
-        String::from(text)
-    })
-}
-
-/// True when unit `at` of `text` is the second half of a surrogate pair that starts at `at - 1`.
-fn splits_surrogate_pair(text: &JsString, at: u32) -> bool {
-    let unit = |index| text.char_code_at(index);
-    at > 0
-        && (f64::from(0xdc00)..f64::from(0xe000)).contains(&unit(at))
-        && (f64::from(0xd800)..f64::from(0xdc00)).contains(&unit(at.saturating_sub(1)))
+    Ok(copy_string(text, content))
 }
 
 fn check_len(name: &str, len: usize, limit: usize, unit: &str) -> Result<(), Failure> {
@@ -158,7 +88,7 @@ fn check_len(name: &str, len: usize, limit: usize, unit: &str) -> Result<(), Fai
 
 /// The key's text, wiped from wasm memory when dropped.
 pub(crate) fn key_text_arg(value: &JsValue) -> Result<Zeroizing<String>, Failure> {
-    string_arg(value, "key", encrypted_limit()).map(Zeroizing::new)
+    string_arg(value, "key", encrypted_limit(), Content::Ascii).map(Zeroizing::new)
 }
 
 pub(crate) fn key_arg(value: &JsValue) -> Result<Cipher, Failure> {
@@ -201,11 +131,16 @@ pub(crate) fn keyring_arg(value: &JsValue) -> Result<Keyring, Failure> {
 }
 
 pub(crate) fn encrypted_arg(value: &JsValue) -> Result<String, Failure> {
-    string_arg(value, "encryptedTextWithIv", encrypted_limit())
+    string_arg(
+        value,
+        "encryptedTextWithIv",
+        encrypted_limit(),
+        Content::Ascii,
+    )
 }
 
 pub(crate) fn plaintext_arg(value: &JsValue) -> Result<String, Failure> {
-    string_arg(value, "text", plaintext_limit())
+    string_arg(value, "text", plaintext_limit(), Content::Text)
 }
 
 /// `JSON.stringify(data)` by the host itself, so `toJSON`, `undefined`, `-0`, dates and
@@ -236,7 +171,7 @@ pub(crate) fn stringify(data: &JsValue) -> Result<String, Failure> {
         plaintext_limit(),
         "characters",
     )?;
-    Ok(copy_string(&json))
+    Ok(copy_string(&json, Content::Text))
 }
 
 /// A caller's object as plain data (`JSON.parse(JSON.stringify(value))`): getters and Proxy
@@ -277,7 +212,7 @@ pub(crate) fn envelope_arg(body: &JsValue) -> Result<Envelope, Failure> {
             ))
         })?)?
     } else if body.is_string() {
-        parse_body(&string_arg(body, "body", body_limit())?)?
+        parse_body(&string_arg(body, "body", body_limit(), Content::Ascii)?)?
     } else if body.is_object() {
         plain_data(body, "body")?
     } else if body.is_undefined() || body.is_null() {

@@ -30,6 +30,7 @@ mod args;
 #[cfg(feature = "bench")]
 mod bench;
 mod error;
+mod string_copy;
 mod text;
 
 use allpass_crypto::{Cipher, Keyring};

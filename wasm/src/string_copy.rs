@@ -1,0 +1,184 @@
+//! A JS string's UTF-8 bytes, copied into wasm memory by one of the host's native encoders.
+//!
+//! Everywhere, `TextEncoder.encodeInto` (wasm-bindgen's own copy is a per-character JS loop).
+//! In Node and Bun, long strings go through `Buffer.byteLength` and `Buffer#write` instead: for
+//! one-byte text with a few non-ASCII letters (a name like "Zoë" in a payload), V8's
+//! `encodeInto` takes 15-20 µs for 20 KB on Node 20, 22 and 24, `Buffer#write` (simdutf)
+//! 1-4 µs on 22 and 24 and 7 µs on 20; 1 MB: ~680 µs against 40-175 µs on 22 and 24. It is
+//! also the very conversion the vendor's `cipher.update(text, 'utf8')` makes, lone surrogates
+//! included (each becomes U+FFFD, as with `encodeInto`; tests/node/differential.test.mjs).
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use js_sys::JsString;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use zeroize::Zeroize;
+
+/// Text this long or longer is copied with Node's `Buffer` where there is one; below, the
+/// extra calls cost more than `encodeInto` loses (measured: 200 B 0.2 µs either way, 2 KB
+/// 1.3-2.3 µs against 0.3-1.0).
+const NODE_BUFFER_MIN_UNITS: u32 = 1024;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host's `TextEncoder`, a global in every JS runtime.
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(
+        this: &TextEncoder,
+        source: &JsString,
+        destination: &mut [u8],
+    ) -> EncodeIntoResult;
+
+    type EncodeIntoResult;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeIntoResult) -> u32;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeIntoResult) -> u32;
+}
+
+thread_local! {
+    static ENCODER: TextEncoder = TextEncoder::new();
+}
+
+/// What a string argument holds, which decides how it is best copied.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Content {
+    /// Hex, keys, webhook bodies: ASCII but for rare exceptions. `encodeInto` copies ASCII in
+    /// one native pass; Node's `Buffer` would add a `byteLength` pass (measured: a 1 MB
+    /// decryption 6% slower on Node 20 and 22).
+    Ascii,
+    /// Text to encrypt, where non-ASCII letters are common.
+    Text,
+}
+
+/// A JS string as a Rust `String`, its bytes written straight into wasm memory by the host:
+/// several times faster than wasm-bindgen's per-character loop (benches/RESULTS.md). Both
+/// encoders write well-formed UTF-8 (a lone surrogate becomes U+FFFD); should a host not, the
+/// check below catches it and wasm-bindgen's own conversion is used. Every buffer is ours, so
+/// a discarded one, which may hold part of a key, is wiped rather than left to the allocator.
+pub(crate) fn copy_string(text: &JsString, content: Content) -> String {
+    let long_text = content == Content::Text && text.length() >= NODE_BUFFER_MIN_UNITS;
+    let copied = long_text
+        .then(|| node_buffer_copy(text))
+        .flatten()
+        .or_else(|| encode_into_copy(text));
+    match copied.map(String::from_utf8) {
+        Some(Ok(copied)) => copied,
+        Some(Err(invalid)) => {
+            invalid.into_bytes().zeroize();
+            String::from(text)
+        }
+        None => String::from(text),
+    }
+}
+
+/// `text` copied by `encodeInto`. The buffer first assumes ASCII (hex, and most JSON), one
+/// byte a UTF-16 unit. When a longer character leaves it short, only the rest of the string
+/// is encoded, into room for the most any unit can take, three bytes: text with a few
+/// non-ASCII characters is encoded once, not twice (with a name like "Zoë" in it, encrypting
+/// 20 KB took 9-14% longer than ASCII text). `None` (the buffers wiped) if the host misbehaves.
+fn encode_into_copy(text: &JsString) -> Option<Vec<u8>> {
+    let units = text.length();
+    let mut bytes = vec![0u8; units as usize];
+    let first = ENCODER.with(|encoder| encoder.encode_into(text, &mut bytes));
+    let (mut read, mut written) = (first.read(), first.written() as usize);
+    if read < units && splits_surrogate_pair(text, read) {
+        // The encoding standard has encodeInto stop only between characters; a host that
+        // stopped inside a pair would have written U+FFFD for its first half. Start over.
+        (read, written) = (0, 0);
+    }
+    bytes.truncate(written);
+    if read < units {
+        let left = units.saturating_sub(read);
+        let mut grown = vec![0u8; written.saturating_add((left as usize).saturating_mul(3))];
+        let Some((head, tail)) = grown.split_at_mut_checked(written) else {
+            bytes.zeroize();
+            return None;
+        };
+        head.copy_from_slice(&bytes);
+        bytes.zeroize();
+        let rest = text.slice(read, units);
+        let second = ENCODER.with(|encoder| encoder.encode_into(&rest, tail));
+        if second.read() != left {
+            grown.zeroize();
+            return None;
+        }
+        grown.truncate(written.saturating_add(second.written() as usize));
+        bytes = grown;
+    }
+    Some(bytes)
+}
+
+/// True when unit `at` of `text` is the second half of a surrogate pair that starts at `at - 1`.
+fn splits_surrogate_pair(text: &JsString, at: u32) -> bool {
+    let unit = |index| text.char_code_at(index);
+    at > 0
+        && (f64::from(0xdc00)..f64::from(0xe000)).contains(&unit(at))
+        && (f64::from(0xd800)..f64::from(0xdc00)).contains(&unit(at.saturating_sub(1)))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // Node's `Buffer` (Bun's and Deno's npm `Buffer` too), read as a global at each call:
+    // `catch`, because where there is none the call throws (and a replaced one might).
+    #[wasm_bindgen(js_namespace = Buffer, js_name = byteLength, catch)]
+    fn buffer_byte_length(text: &JsString) -> Result<u32, JsValue>;
+    /// `Buffer.from(arrayBuffer, byteOffset, length)`: a view, no copy.
+    #[wasm_bindgen(js_namespace = Buffer, js_name = from, catch)]
+    fn buffer_view(memory: &JsValue, offset: u32, length: u32) -> Result<NodeBuffer, JsValue>;
+
+    type NodeBuffer;
+    /// What `buffer.write(text)` calls in Node, Bun and Deno. A browser bundle's `Buffer`
+    /// polyfill, which encodes in JavaScript, more slowly than `encodeInto`, has no such method:
+    /// the call throws there, and `Buffer` is not tried again.
+    #[wasm_bindgen(method, js_name = utf8Write, catch)]
+    fn utf8_write(this: &NodeBuffer, text: &JsString) -> Result<u32, JsValue>;
+}
+
+/// Set once a `Buffer` call has thrown: this host has no usable Node `Buffer`.
+static NO_NODE_BUFFER: AtomicBool = AtomicBool::new(false);
+
+/// `text` as written by Node's `Buffer`, or `None` (the buffer wiped) if there is no such
+/// `Buffer` or it disagrees with itself.
+fn node_buffer_copy(text: &JsString) -> Option<Vec<u8>> {
+    if NO_NODE_BUFFER.load(Ordering::Relaxed) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let lengths = node_buffer_write(text, &mut bytes);
+    if lengths.is_err() {
+        NO_NODE_BUFFER.store(true, Ordering::Relaxed);
+    }
+    match lengths {
+        Ok((expected, written)) if written == expected => {
+            bytes.truncate(written as usize);
+            Some(bytes)
+        }
+        _ => {
+            bytes.zeroize();
+            None
+        }
+    }
+}
+
+/// Writes `text` into `bytes`, sized to `Buffer.byteLength(text)` and one character more;
+/// returns that length and the bytes written. `Buffer#write` writes whole characters while
+/// they fit, so a length that said too little would show as more bytes written, never as
+/// text cut short.
+fn node_buffer_write(text: &JsString, bytes: &mut Vec<u8>) -> Result<(u32, u32), JsValue> {
+    const ONE_MORE_CHARACTER: u32 = 4;
+    let expected = buffer_byte_length(text)?;
+    let room = expected.saturating_add(ONE_MORE_CHARACTER);
+    bytes.resize(room as usize, 0);
+    // The host writes through this address, so it is exposed: the compiler must then assume
+    // the bytes changed during the calls below. (wasm32: an address is 32 bits.)
+    #[allow(clippy::cast_possible_truncation)]
+    let at = bytes.as_mut_ptr().expose_provenance() as u32;
+    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
+    let written = buffer_view(&memory.buffer(), at, room)?.utf8_write(text)?;
+    Ok((expected, written))
+}
