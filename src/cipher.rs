@@ -127,7 +127,9 @@ fn diagnose(text: &str) -> KeyProblem {
     if text.is_empty() {
         return KeyProblem::Empty;
     }
-    let found = text.chars().count();
+    // (`chars().count()` would bring in the standard library's 800-byte counting routine for
+    // an error path.)
+    let found = text.chars().fold(0usize, |count, _| count.saturating_add(1));
     match hex::first_non_hex(text) {
         None => KeyProblem::WrongLength { found },
         Some(_) if hex::looks_like_base64(text) => KeyProblem::LooksBase64 { found },

@@ -12,7 +12,6 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use zeroize::Zeroize;
 
 /// Text this long or longer is copied with Node's `Buffer` where there is one; below, the
@@ -123,62 +122,44 @@ fn splits_surrogate_pair(text: &JsString, at: u32) -> bool {
 
 #[wasm_bindgen]
 extern "C" {
-    // Node's `Buffer` (Bun's and Deno's npm `Buffer` too), read as a global at each call:
-    // `catch`, because where there is none the call throws (and a replaced one might).
+    // Node's `Buffer` (Bun's and Deno's too), read as a global at each call: `catch`, because
+    // where there is none the call throws (and a replaced one might).
     #[wasm_bindgen(js_namespace = Buffer, js_name = byteLength, catch)]
     fn buffer_byte_length(text: &JsString) -> Result<u32, JsValue>;
-    /// `Buffer.from(arrayBuffer, byteOffset, length)`: a view, no copy.
-    #[wasm_bindgen(js_namespace = Buffer, js_name = from, catch)]
-    fn buffer_view(memory: &JsValue, offset: u32, length: u32) -> Result<NodeBuffer, JsValue>;
-
-    type NodeBuffer;
-    /// What `buffer.write(text)` calls in Node, Bun and Deno. A browser bundle's `Buffer`
-    /// polyfill, which encodes in JavaScript, more slowly than `encodeInto`, has no such method:
-    /// the call throws there, and `Buffer` is not tried again.
-    #[wasm_bindgen(method, js_name = utf8Write, catch)]
-    fn utf8_write(this: &NodeBuffer, text: &JsString) -> Result<u32, JsValue>;
+    /// `Buffer.prototype.utf8Write.call(target, text)`: what `buffer.write(text)` calls in Node,
+    /// Bun and Deno, on a view of wasm memory (it takes any `Uint8Array`). A browser bundle's
+    /// `Buffer` polyfill, which encodes in JavaScript, more slowly than `encodeInto`, has no
+    /// such method: the call throws there, and `Buffer` is not tried again.
+    #[wasm_bindgen(js_namespace = ["Buffer", "prototype", "utf8Write"], js_name = call, catch)]
+    fn buffer_utf8_write(target: &mut [u8], text: &JsString) -> Result<u32, JsValue>;
 }
 
 /// Set once a `Buffer` call has thrown: this host has no usable Node `Buffer`.
 static NO_NODE_BUFFER: AtomicBool = AtomicBool::new(false);
 
-/// `text` as written by Node's `Buffer`, or `None` (the buffer wiped) if there is no such
-/// `Buffer` or it disagrees with itself.
+/// `text` as written by Node's `Buffer`, or `None` if there is no such `Buffer` or it
+/// disagrees with itself. (Only text to encrypt comes here, never a key: a discarded copy is
+/// not wiped, as the plaintext's other copies are not.)
 fn node_buffer_copy(text: &JsString) -> Option<Vec<u8>> {
     if NO_NODE_BUFFER.load(Ordering::Relaxed) {
         return None;
     }
-    let mut bytes = Vec::new();
-    let lengths = node_buffer_write(text, &mut bytes);
-    if lengths.is_err() {
+    let copied = node_buffer_write(text);
+    if copied.is_err() {
         NO_NODE_BUFFER.store(true, Ordering::Relaxed);
     }
-    match lengths {
-        Ok((expected, written)) if written == expected => {
-            bytes.truncate(written as usize);
-            Some(bytes)
-        }
-        _ => {
-            bytes.zeroize();
-            None
-        }
-    }
+    copied.ok().flatten()
 }
 
-/// Writes `text` into `bytes`, sized to `Buffer.byteLength(text)` and one character more;
-/// returns that length and the bytes written. `Buffer#write` writes whole characters while
-/// they fit, so a length that said too little would show as more bytes written, never as
-/// text cut short.
-fn node_buffer_write(text: &JsString, bytes: &mut Vec<u8>) -> Result<(u32, u32), JsValue> {
+/// `text` written by `utf8Write` into `Buffer.byteLength(text)` bytes and room for one
+/// character more, or `None` if it wrote other than that length. `utf8Write` writes whole
+/// characters while they fit, so a length that said too little shows as more bytes written,
+/// never as text cut short.
+fn node_buffer_write(text: &JsString) -> Result<Option<Vec<u8>>, JsValue> {
     const ONE_MORE_CHARACTER: u32 = 4;
     let expected = buffer_byte_length(text)?;
-    let room = expected.saturating_add(ONE_MORE_CHARACTER);
-    bytes.resize(room as usize, 0);
-    // The host writes through this address, so it is exposed: the compiler must then assume
-    // the bytes changed during the calls below. (wasm32: an address is 32 bits.)
-    #[allow(clippy::cast_possible_truncation)]
-    let at = bytes.as_mut_ptr().expose_provenance() as u32;
-    let memory = wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>();
-    let written = buffer_view(&memory.buffer(), at, room)?.utf8_write(text)?;
-    Ok((expected, written))
+    let mut bytes = vec![0u8; expected.saturating_add(ONE_MORE_CHARACTER) as usize];
+    let written = buffer_utf8_write(&mut bytes, text)?;
+    bytes.truncate(written as usize);
+    Ok((written == expected).then_some(bytes))
 }
