@@ -286,6 +286,41 @@ describe('where Node\'s Buffer is missing or is not Node\'s', () => {
     'utf8Write writing less': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t), from: (...a) => Object.assign(B.from(...a), { utf8Write: () => 3 }) };',
     'every call throwing': 'globalThis.Buffer = { byteLength() { throw new Error("no"); }, from() { throw new Error("no"); } };',
   };
+  it('Node\'s Buffer copies long text only, and once it has thrown, never again', () => {
+    // A spy on the two `Buffer` functions, in a process of its own: proof the fast path runs
+    // (the results alone would be the same through `encodeInto`).
+    const child = `
+      const lib = require('node:module').createRequire(${JSON.stringify(join(process.env.ALLPASS_CONSUMER_DIR, 'package.json'))})('./entry.cjs');
+      const [key, text] = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+      const calls = { byteLength: 0, utf8Write: 0 };
+      const { byteLength } = Buffer;
+      const { utf8Write } = Buffer.prototype;
+      Buffer.byteLength = function (...args) { calls.byteLength++; return byteLength.apply(this, args); };
+      Buffer.prototype.utf8Write = function (...args) { calls.utf8Write++; return utf8Write.apply(this, args); };
+      const cipher = new lib.AllpassCipher(key);
+      const counts = [];
+      const run = (what) => { what(); counts.push({ ...calls }); };
+      run(() => cipher.encryptText(text));                  // long text: Buffer
+      run(() => cipher.encryptText(text.slice(0, 1023)));   // 1023 units: encodeInto
+      run(() => lib.encryptData({ text }, key));            // long JSON: Buffer
+      run(() => cipher.decrypt(cipher.encryptText('x')));   // hex: encodeInto
+      Buffer.prototype.utf8Write = function () { calls.utf8Write++; throw new Error('broken'); };
+      const afterThrow = cipher.encryptText(text);          // throws inside: encodeInto copies
+      run(() => cipher.encryptText(text));                  // not tried again
+      process.stdout.write(JSON.stringify({ counts, afterThrow }));`;
+    const run = spawnSync(process.execPath, ['-e', child], { input: JSON.stringify([key, text]), encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const { counts, afterThrow } = JSON.parse(run.stdout);
+    assert.deepEqual(counts, [
+      { byteLength: 1, utf8Write: 1 },
+      { byteLength: 1, utf8Write: 1 },
+      { byteLength: 2, utf8Write: 2 },
+      { byteLength: 2, utf8Write: 2 },
+      { byteLength: 3, utf8Write: 3 },
+    ]);
+    assert.equal(ref.decryptData(afterThrow, key), Buffer.from(text, 'utf8').toString('utf8'));
+  });
+
   for (const [name, setup] of Object.entries(cases)) {
     it(`${name}: the same result`, () => {
       const child = `
