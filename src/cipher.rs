@@ -129,7 +129,9 @@ fn diagnose(text: &str) -> KeyProblem {
     }
     // (`chars().count()` would bring in the standard library's 800-byte counting routine for
     // an error path.)
-    let found = text.chars().fold(0usize, |count, _| count.saturating_add(1));
+    let found = text
+        .chars()
+        .fold(0usize, |count, _| count.saturating_add(1));
     match hex::first_non_hex(text) {
         None => KeyProblem::WrongLength { found },
         Some(_) if hex::looks_like_base64(text) => KeyProblem::LooksBase64 { found },

@@ -282,8 +282,11 @@ describe('where Node\'s Buffer is missing or is not Node\'s', () => {
   const cases = {
     'no Buffer': 'globalThis.Buffer = undefined;',
     'a browser polyfill (no utf8Write)': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t), from: (...a) => new Uint8Array(...a) };',
-    'byteLength wrong': 'const B = Buffer; globalThis.Buffer = { byteLength: () => 5, from: (...a) => B.from(...a) };',
-    'utf8Write writing less': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t), from: (...a) => Object.assign(B.from(...a), { utf8Write: () => 3 }) };',
+    'byteLength one short': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t) - 1, prototype: B.prototype };',
+    'byteLength one long': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t) + 1, prototype: B.prototype };',
+    'byteLength -1': 'const B = Buffer; globalThis.Buffer = { byteLength: () => -1, prototype: B.prototype };',
+    'byteLength 2 ** 31': 'const B = Buffer; globalThis.Buffer = { byteLength: () => 2 ** 31, prototype: B.prototype };',
+    'utf8Write writing less': 'const B = Buffer; globalThis.Buffer = { byteLength: (t) => B.byteLength(t), prototype: { utf8Write: () => 3 } };',
     'every call throwing': 'globalThis.Buffer = { byteLength() { throw new Error("no"); }, from() { throw new Error("no"); } };',
   };
   it('Node\'s Buffer copies long text only, and once it has thrown, never again', () => {

@@ -157,7 +157,13 @@ fn node_buffer_copy(text: &JsString) -> Option<Vec<u8>> {
 /// never as text cut short.
 fn node_buffer_write(text: &JsString) -> Result<Option<Vec<u8>>, JsValue> {
     const ONE_MORE_CHARACTER: u32 = 4;
+    // UTF-8 takes 1 to 3 bytes a UTF-16 unit: any other length (a replaced `Buffer`) must not
+    // size a buffer.
+    let units = text.length();
     let expected = buffer_byte_length(text)?;
+    if expected < units || expected > units.saturating_mul(3) {
+        return Ok(None);
+    }
     let mut bytes = vec![0u8; expected.saturating_add(ONE_MORE_CHARACTER) as usize];
     let written = buffer_utf8_write(&mut bytes, text)?;
     bytes.truncate(written as usize);
