@@ -143,13 +143,15 @@ const key = ref.randomKey();
 // Non-ASCII on both sides of a long ASCII stretch: the decrypted text reaches the engine's
 // JavaScript in pieces joined by String#concat (wasm/src/text.rs).
 const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström', city: 'Łódź' }, notes: 'Document checked; face match 0.98. '.repeat(60), score: 0.97 };
+// Text encrypted as is (tests/runtimes/run.mjs): long, a lone surrogate and an emoji in it.
+const text = `${payload.notes}Zoë \ud800 😀 ${payload.notes}€`;
 
 before(async () => {
   installed = install();
   // The runtime matrix's "browser without a bundler" page, over the consumer project.
   const consumer = join(REPO, 'tests/runtimes/consumer');
   for (const name of ['no-bundler.html', 'conformance.mjs']) cpSync(join(consumer, name), join(installed.dir, name));
-  writeFileSync(join(installed.dir, 'vector.json'), JSON.stringify({ key, payload, sealed: ref.encryptData(payload, key) }));
+  writeFileSync(join(installed.dir, 'vector.json'), JSON.stringify({ key, payload, text, sealed: ref.encryptData(payload, key) }));
   const { staticFile } = await import(pathToFileURL(join(installed.pkg, 'lib/server.mjs')).href);
   staticServer = http.createServer(async (request, response) => {
     const file = await staticFile(installed.dir, new URL(request.url, 'http://x').pathname).catch(() => null);
@@ -241,6 +243,7 @@ for (const [engine, launch] of [['Firefox', firefox], ['WebKit', webkit]]) {
       assert.equal(ref.decryptData(result.encrypted, key), JSON.stringify(payload));
       assert.deepEqual(result.webhook, payload);
       assert.equal(result.cipherDecrypted, JSON.stringify(payload));
+      assert.equal(ref.decryptData(result.encryptedText, key), Buffer.from(text, 'utf8').toString('utf8'));
       assert.equal(result.badKey, 'Error INVALID_KEY');
       for (const name of ['AllpassCipher', 'createWebhook', 'decryptData', 'encryptData', 'generateKey', 'isAllpassError', 'parseWebhook']) assert.ok(result.runtimeKeys.includes(name), name);
     });
