@@ -14,6 +14,10 @@ export ALLPASS_CONSUMER_DIR := $(CURDIR)/target/npm/consumer
 # `wasm-pack build wasm/` makes the same module (checked by test-standalone).
 WASM_PACK_BUILD := wasm-pack build wasm --mode no-install --release --out-name allpass_crypto --no-pack
 WASM_PACK_TEST := wasm-pack test --mode no-install
+# The same build with relaxed SIMD, in a target dir of its own (the flags differ).
+RELAXED_RUSTFLAGS := -C target-feature=+simd128,+relaxed-simd
+WASM_PACK_RELAXED := CARGO_TARGET_DIR=$(CURDIR)/target/relaxed \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASM_PACK_BUILD)
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 # The Node releases the Node suites run on: the machine's (20) and 22 and 24 from npm.
@@ -36,18 +40,15 @@ setup:
 setup-build:
 	@bash .ci/setup build
 
-## build: the npm package in pkg/ (web ESM build + Node CommonJS build, sharing one .wasm)
+## build: the npm package in pkg/ (web ESM build + Node CommonJS build, sharing two .wasm: one
+## with relaxed SIMD for the engines that have it, one without for the rest; wasm/finish-build.mjs)
 build: setup-build
+	@# wasm-pack runs wasm-opt over every .wasm in its out dir, a previous build's too.
+	rm -rf pkg/dist target/relaxed-web
 	$(WASM_PACK_BUILD) --target web --out-dir ../pkg/dist/web
 	$(WASM_PACK_BUILD) --target nodejs --out-dir ../pkg/dist/node
-	@# The two modules are byte-identical: the Node build loads the web build's copy.
-	cmp pkg/dist/web/allpass_crypto_bg.wasm pkg/dist/node/allpass_crypto_bg.wasm
-	rm pkg/dist/node/allpass_crypto_bg.wasm pkg/dist/node/allpass_crypto_bg.wasm.d.ts
-	sed -i 's|`$${__dirname}/allpass_crypto_bg.wasm`|`$${__dirname}/../web/allpass_crypto_bg.wasm`|' pkg/dist/node/allpass_crypto.js
-	grep -q '/../web/allpass_crypto_bg.wasm' pkg/dist/node/allpass_crypto.js
-	echo '{ "type": "module" }' > pkg/dist/web/package.json
-	echo '{ "type": "commonjs" }' > pkg/dist/node/package.json
-	rm -f pkg/dist/web/.gitignore pkg/dist/node/.gitignore
+	$(WASM_PACK_RELAXED) --target web --out-dir ../target/relaxed-web
+	node wasm/finish-build.mjs
 	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 
 ## pack: `npm pack` of pkg/, installed into a throwaway consumer project
@@ -80,11 +81,14 @@ test-rust: setup
 	cargo test --all-targets --features test-engine 2>&1 | $(PASSES) "cargo test"
 	cargo test --doc 2>&1 | $(PASSES) "cargo test --doc"
 
-## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, so the engines, the hex codec and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
+WASI_TEST := CARGO_TARGET_WASM32_WASIP1_RUNNER="$(NODE24) $(CURDIR)/.ci/wasi-run.mjs" \
+  cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom 2>&1
+
+## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, and with relaxed SIMD, so the engines, the hex codec and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
 test-rust-wasm: setup
-	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" \
-	CARGO_TARGET_WASM32_WASIP1_RUNNER="$(NODE24) $(CURDIR)/.ci/wasi-run.mjs" \
-	  cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom 2>&1 | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
+	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" $(WASI_TEST) | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
+	CARGO_TARGET_DIR=$(CURDIR)/target/relaxed CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASI_TEST) \
+	  | $(PASSES) "cargo test --lib (wasm32 + relaxed SIMD, WASI)"
 
 ## test-standalone: a clone with nothing beside it passes cargo test; the core builds for both
 ## wasm32 targets without wasm-bindgen; plain `wasm-pack build wasm/` makes make build's module

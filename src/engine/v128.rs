@@ -11,7 +11,12 @@
 //!   memory with secret data, so a native user who ends up on it is still safe, only slow.
 //!
 //! `swizzle` has the semantics of `i8x16.swizzle`: output byte `n` is `table[indices[n]]`,
-//! or 0 when `indices[n] >= 16`. The engine relies on the "0 when out of range" rule.
+//! or 0 when `indices[n] >= 16`. V8 compiles it on x64 to two instructions (`paddusb` to push
+//! indices from 16 up to 128 and above, then `pshufb`), both on the critical path of an AES
+//! round. `lookup` is the engines' table lookup: its indices are below 16 or at least 128,
+//! where every engine's `i8x16.relaxed_swizzle` (WebAssembly relaxed SIMD, one `pshufb`)
+//! must agree with `i8x16.swizzle`, so the module built with `+relaxed-simd` (for the runtimes
+//! that have it) computes the same bytes.
 
 /// Loading and storing a raw `v128` without `unsafe`: the lane-by-lane forms below compile to
 /// one `v128.load` / `v128.store`. Also used by the hex codec's SIMD decoder.
@@ -210,6 +215,17 @@ mod imp {
         pub(crate) fn swizzle(self, indices: Self) -> Self {
             Self(u8x16_swizzle(self.0, indices.0))
         }
+
+        /// A table lookup by indices that are each below 16 or at least 128 (see the module
+        /// comment): `i8x16.relaxed_swizzle` in a build with relaxed SIMD, else `swizzle`.
+        #[inline(always)]
+        pub(crate) fn lookup(self, indices: Self) -> Self {
+            #[cfg(target_feature = "relaxed-simd")]
+            let looked_up = Self(core::arch::wasm32::i8x16_relaxed_swizzle(self.0, indices.0));
+            #[cfg(not(target_feature = "relaxed-simd"))]
+            let looked_up = self.swizzle(indices);
+            looked_up
+        }
     }
 }
 
@@ -389,6 +405,17 @@ mod imp {
                 byte
             }))
         }
+
+        /// A table lookup by indices that are each below 16 or at least 128 (see the module
+        /// comment), with x86 `pshufb`'s rule, one of the two that `i8x16.relaxed_swizzle`
+        /// allows for the other indices: `table[index & 15]`, or 0 if bit 7 is set. The
+        /// wasm32 build without relaxed SIMD has the other rule (0 from 16 up), so the
+        /// engines' tests against RustCrypto pass under both only if no index falls in
+        /// `16..128`, or if it does, no result depends on it.
+        #[inline(always)]
+        pub(crate) fn lookup(self, indices: Self) -> Self {
+            self.swizzle(Self(indices.0.map(|index| index & 0x8f)))
+        }
     }
 }
 
@@ -442,6 +469,33 @@ mod tests {
                 .to_bytes();
             let want = indices.map(|i| table.get(usize::from(i)).copied().unwrap_or(0));
             assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn lookup_agrees_with_swizzle_below_16_and_from_128() {
+        let table: [u8; 16] = core::array::from_fn(|n| (n as u8).wrapping_mul(91) ^ 0x5a);
+        for start in 0..=255u8 {
+            let indices: [u8; 16] = core::array::from_fn(|n| start.wrapping_add(n as u8 * 17));
+            let v = V128::from_bytes(table);
+            let got = v.lookup(V128::from_bytes(indices)).to_bytes();
+            let swizzled = v.swizzle(V128::from_bytes(indices)).to_bytes();
+            for ((&index, &byte), &by_swizzle) in indices.iter().zip(&got).zip(&swizzled) {
+                if !(16..128).contains(&index) {
+                    assert_eq!(byte, by_swizzle, "index {index}");
+                }
+                // The portable backend takes `pshufb`'s rule for the others, unlike wasm32's
+                // `i8x16.swizzle`, so that native tests catch a lookup that depends on them.
+                #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+                {
+                    let pshufb = if index & 0x80 == 0 {
+                        table[usize::from(index & 15)]
+                    } else {
+                        0
+                    };
+                    assert_eq!(byte, pshufb, "index {index}");
+                }
+            }
         }
     }
 

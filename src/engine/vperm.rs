@@ -43,8 +43,14 @@
 //! *constant* permutation; no branch and no memory address depends on the key or the data.
 //! This relies on one assumption about the WebAssembly engine: that `i8x16.swizzle` executes
 //! in time independent of its index operand, as it does in every engine that lowers it to
-//! x86 `pshufb` or ARM `tbl` (V8, SpiderMonkey, JavaScriptCore, Wasmtime). On other targets
-//! the portable backend in `v128.rs` emulates the shuffle with masks, without table indexing.
+//! x86 `pshufb` or ARM `tbl` (V8, SpiderMonkey, JavaScriptCore, Wasmtime). The same holds for
+//! `i8x16.relaxed_swizzle`, which the module built with relaxed SIMD uses for the lookups
+//! (`V128::lookup`): it is those same instructions without the index clamp. Every lookup index
+//! is a nibble (`0..16`) or a nibble XOR `0x80` ("infinity" above), where the relaxed and the
+//! strict swizzle must agree, so both modules compute the same bytes; the native tests run
+//! the lookups with `pshufb`'s rule for the other indices, and fail if any result used one.
+//! On other targets the portable backend in `v128.rs` emulates the shuffle with masks, without
+//! table indexing.
 //!
 //! # Constants
 //!
@@ -284,7 +290,7 @@ impl Linear {
     #[inline(always)]
     fn apply(&self, v: V128) -> V128 {
         let (low, high) = v.nibbles();
-        self.low.swizzle(low) ^ self.high.swizzle(high)
+        self.low.lookup(low) ^ self.high.lookup(high)
     }
 }
 
@@ -311,7 +317,7 @@ struct FromInverse {
 impl FromInverse {
     #[inline(always)]
     fn lookup(&self, inverse: Inverse) -> V128 {
-        self.io.swizzle(inverse.io) ^ self.jo.swizzle(inverse.jo)
+        self.io.lookup(inverse.io) ^ self.jo.lookup(inverse.jo)
     }
 }
 
@@ -445,12 +451,12 @@ struct Inverse {
 fn invert(x: V128, t: &InversionTables) -> Inverse {
     let (i, k) = x.nibbles_masked(t.low_nibble);
     let j = i ^ k;
-    let c_over_k = t.c_over.swizzle(k);
-    let iak = t.inv.swizzle(i) ^ c_over_k;
-    let jak = t.inv.swizzle(j) ^ c_over_k;
+    let c_over_k = t.c_over.lookup(k);
+    let iak = t.inv.lookup(i) ^ c_over_k;
+    let jak = t.inv.lookup(j) ^ c_over_k;
     Inverse {
-        io: t.inv.swizzle(iak) ^ j,
-        jo: t.inv.swizzle(jak) ^ i,
+        io: t.inv.lookup(iak) ^ j,
+        jo: t.inv.lookup(jak) ^ i,
     }
 }
 
