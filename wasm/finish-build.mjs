@@ -14,8 +14,9 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = join(import.meta.dirname, '..');
+const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'pkg/dist');
 const relaxed = join(root, 'target/relaxed-web');
 const read = (path) => readFileSync(path);
@@ -51,7 +52,8 @@ rmSync(join(dist, 'node/allpass_crypto_bg.wasm.d.ts'));
 patch(
   join(dist, 'node/allpass_crypto.js'),
   'const wasmPath = `${__dirname}/allpass_crypto_bg.wasm`;',
-  `const wasmPath = \`\${__dirname}/../web/\${${RELAXED_SIMD} ? 'allpass_crypto_relaxed_bg.wasm' : 'allpass_crypto_bg.wasm'}\`;`,
+  // Two whole paths, not one with a choice inside: file tracers (Vercel's nft, ncc) follow those.
+  `const wasmPath = ${RELAXED_SIMD} ? \`\${__dirname}/../web/allpass_crypto_relaxed_bg.wasm\` : \`\${__dirname}/../web/allpass_crypto_bg.wasm\`;`,
 );
 // `init()` without an argument. Both URLs stay literal `new URL(…, import.meta.url)`, the form
 // bundlers (Vite, webpack, Parcel) follow and copy.
