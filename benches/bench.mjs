@@ -78,6 +78,9 @@ try {
       { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env, CARGO_TARGET_DIR: join(root, cargoDir) } },
     );
   }
+  // A RUSTFLAGS in the environment would override the relaxed build's flags without a word.
+  const benchModule = (dir) => readFileSync(join(dir, 'allpass_bench_bg.wasm'));
+  assert.ok(!benchModule(benchWasm).equals(benchModule(benchWasmRelaxed)), 'the relaxed bench module was built without relaxed SIMD');
 } catch (error) {
   engineError = String(error.message ?? error).split('\n')[0];
   log(`engine micro-benchmark not built: ${engineError}`);
