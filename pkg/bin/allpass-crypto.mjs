@@ -187,7 +187,16 @@ function fixFor(error) {
   return undefined;
 }
 
+/** A run of 64 hex characters is a key until shown otherwise: never printed, whatever carried it. */
+const KEY_LIKE = /[0-9a-fA-F]{64,}/g;
+const looksLikeKey = (text) => typeof text === 'string' && /[0-9a-fA-F]{64}/.test(text);
+const unprintable = (text) => String(text).replace(KEY_LIKE, '[64 or more hex characters, not shown]');
+
 function report(error, json) {
+  // Every message is scrubbed, whatever raised it (an unknown command that was a pasted key).
+  for (const field of ['message', 'fix']) {
+    if (typeof error?.[field] === 'string' && looksLikeKey(error[field])) Object.defineProperty(error, field, { value: unprintable(error[field]) });
+  }
   if (error instanceof UsageError) {
     if (json) process.stderr.write(`${JSON.stringify({ error: { code: 'USAGE', message: error.message } })}\n`);
     else process.stderr.write(`${NAME}: ${error.message}\n`);
@@ -221,7 +230,10 @@ async function readInput(file) {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new Failure(error.code ?? 'UNREADABLE', `cannot read ${file}: ${error.message.replace(/^[A-Z]+: /, '')}`);
+    if (looksLikeKey(file)) {
+      throw new UsageError('FILE looks like a key (64 hex characters), not a file (not shown here): the key goes in ALLPASS_KEY or in a file named by --key-file, the webhook in FILE or stdin');
+    }
+    throw new Failure(error.code ?? 'UNREADABLE', `cannot read ${file}: ${error.message.replace(/^[A-Z]+: /, '').replace(file, 'it')}`);
   }
 }
 
@@ -259,6 +271,9 @@ async function readKey(values) {
     try {
       return readFileSync(values['key-file'], 'utf8');
     } catch (error) {
+      if (looksLikeKey(values['key-file'])) {
+        throw new UsageError('the --key-file value looks like the key itself (64 hex characters; not shown here): --key-file takes the path of a file that holds the key; or set ALLPASS_KEY');
+      }
       throw new UsageError(`cannot read the key file ${values['key-file']}: ${error.code ?? error.message}`);
     }
   }

@@ -2,7 +2,7 @@
 // `{ "data": "<encrypted>" }`, answers in the `{ status, statusCode, data }` envelope with `data`
 // encrypted or (as the docs' examples show it) in clear. Web-standard JavaScript only (fetch).
 import { wasm } from './api.mjs';
-import { allpassError } from './handler.mjs';
+import { allpassError } from './errors.mjs';
 
 const keyList = (key) => (typeof key === 'string' ? key : Array.isArray(key) ? [...key] : key);
 
@@ -58,7 +58,10 @@ export function parseResponse(body, key) {
   return withCipher(key, (cipher) => parseWith(cipher, body));
 }
 
-/** The error for an answer that is not a success: code `API_ERROR`, `status` the HTTP status. */
+/**
+ * The error for an answer that is not a success: code `API_ERROR`, `status` the HTTP status.
+ * `body` (the decrypted answer) is non-enumerable: loggers that print the error do not print it.
+ */
 function apiError(method, path, status, body) {
   const extra = { status };
   if (body !== undefined) {
@@ -66,7 +69,25 @@ function apiError(method, path, status, body) {
     if (typeof body.statusCode === 'number') extra.statusCode = body.statusCode;
   }
   // The path may hold an applicant id: the template goes in the message, not the id.
-  return allpassError('API_ERROR', undefined, `Allpass API: ${method} ${path} answered HTTP ${status}${body?.status === false ? ' with status: false' : ''}`, extra);
+  return allpassError('API_ERROR', undefined, `Allpass API: ${method} ${path} answered HTTP ${status}${body?.status === false ? ' with status: false' : ''}`, extra, ['body']);
+}
+
+/** Plain http: is refused (the app key would cross the network in clear) but for this machine. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A redirect answer, not followed: names the status and the origin it pointed to, never the path. */
+function redirectError(method, template, response) {
+  const location = response.headers?.get?.('location');
+  let target = 'an undisclosed location (the browser hides it)';
+  if (location) {
+    try {
+      target = new URL(location, response.url || 'http://invalid/').origin;
+    } catch {
+      target = 'an unparsable location';
+    }
+  }
+  const status = response.type === 'opaqueredirect' ? 0 : response.status;
+  return allpassError('API_ERROR', 'REDIRECT', `Allpass API: ${method} ${template} answered a redirect${status ? ` (HTTP ${status})` : ''} to ${target}; not followed, so the app key is sent only to baseUrl: set baseUrl to the host that answers`, { status });
 }
 
 /**
@@ -85,6 +106,9 @@ export function createClient(options) {
   } catch {
     throw new TypeError('`baseUrl` must be an absolute URL, for example https://your-allpass-host (the vendor documents no host)');
   }
+  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && LOOPBACK.has(base.hostname))) {
+    throw new TypeError(`\`baseUrl\` must be an https: URL (got ${base.protocol}//${base.host}): the app key must not cross the network in clear (http: is accepted for localhost and 127.0.0.1 only)`);
+  }
   if (typeof appKey !== 'string' || appKey === '') throw new TypeError('`appKey` must be your application key (the x-private-app-key header)');
   const keyOk = typeof key === 'string' || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'));
   if (!keyOk) throw new TypeError('`key` must be the 64-hex-character key, or a non-empty list of them (newest first)');
@@ -99,7 +123,13 @@ export function createClient(options) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(encryptRequest(body, key));
     }
+    // Redirects are not followed: fetch would send x-private-app-key to wherever one points.
+    init.redirect = 'manual';
     const response = await doFetch(`${root}${path}`, init);
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      response.body?.cancel().catch(() => {});
+      throw redirectError(method, template, response);
+    }
     const text = await response.text();
     let parsed;
     let parseError;
@@ -115,7 +145,10 @@ export function createClient(options) {
   }
 
   const idPath = (id) => {
-    if (typeof id !== 'string' || id === '') throw new TypeError('the applicant id must be a non-empty string (the internal id or your externalUserId)');
+    // encodeURIComponent leaves dots: '..' would climb out of /applicant/ on the server.
+    if (typeof id !== 'string' || id.trim() === '' || id === '.' || id === '..') {
+      throw allpassError('INVALID_ARGUMENT', undefined, `the applicant id must be a non-empty string other than '.' and '..' (the internal id or your externalUserId), got ${typeof id === 'string' ? JSON.stringify(id) : typeof id}`);
+    }
     return `/api/public/applicant/${encodeURIComponent(id)}`;
   };
 

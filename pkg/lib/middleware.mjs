@@ -1,7 +1,7 @@
 // createNodeMiddleware: `(req, res, next?)` for node:http, Express, Connect (and, through
 // request.raw / reply.raw, Fastify and Koa). The same behaviour as createWebhookHandler, with
 // nothing but what node:http hands over: no node: imports.
-import { webhookCore } from './handler.mjs';
+import { webhookCore } from './webhook-core.mjs';
 
 const isBytes = (value) => value instanceof Uint8Array;
 
@@ -14,9 +14,18 @@ function parsedBody(req) {
   const body = req.body;
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string' || isBytes(body)) return body;
-  const unread = req.readable !== false && !req.readableEnded && !req.complete;
-  if (unread && typeof body === 'object' && Object.getPrototypeOf(body) === Object.prototype && Object.keys(body).length === 0) return undefined;
+  if (!streamConsumed(req) && typeof body === 'object' && Object.getPrototypeOf(body) === Object.prototype && Object.keys(body).length === 0) return undefined;
   return body;
+}
+
+/**
+ * True when someone has already read the request stream (a body parser), so no body can reach
+ * us through it. Only what says so counts: `readableEnded`, or data taken out (`readableDidRead`).
+ * Not `req.complete`: Node sets it once it has *parsed* the whole message, while the body still
+ * waits unread in the stream, as it does behind any middleware that awaited real I/O.
+ */
+function streamConsumed(req) {
+  return req.readableEnded === true || req.readableDidRead === true;
 }
 
 /** Reads the request stream, at most `max` bytes: the bytes, `tooLarge`, or `undefined` when
@@ -24,7 +33,7 @@ function parsedBody(req) {
 function readStream(req, max, tooLarge) {
   const declared = req.headers?.['content-length'];
   if (declared !== undefined && /^\s*\d+\s*$/.test(declared) && Number(declared) > max) return Promise.resolve(tooLarge);
-  if (req.readableEnded || req.complete) return Promise.resolve(undefined);
+  if (streamConsumed(req)) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks = [];
     let total = 0;

@@ -23,10 +23,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** The inbox keeps the last MAX_STORED webhooks, and at most MAX_STORED_BYTES of them in all. */
 export const MAX_STORED = 100;
 export const MAX_STORED_BYTES = 16 * 1024 * 1024;
-/** Request bodies being read at once; further requests wait (unread, in the kernel's buffers). */
+/** Bytes of request bodies held while they arrive; a chunk past it waits (unread, in the kernel's buffers). */
 export const MAX_RECEIVING_BYTES = 8 * 1024 * 1024;
 /** Requests waiting for that budget; past it they get 503. */
 export const MAX_WAITING = 256;
+/** A sender gets this long for its headers, and this long for the whole request: an idle
+ * connection must not hold the inbox for Node's default five minutes. */
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 /** A subscriber whose unsent event-stream buffer passes this is dropped (its browser reconnects). */
 export const MAX_UNSENT_BYTES = 64 * 1024;
 export const MAX_SUBSCRIBERS = 16;
@@ -224,18 +228,20 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
       request.resume();
       return send(response, 503, { error: 'too many webhooks arriving at once; retry' }, { connection: 'close', 'retry-after': '1' });
     }
-    // Reserve what this body can take before reading it: under load, requests wait here unread.
-    const reserved = Number.isFinite(declared) && declared >= 0 ? declared : MAX_BODY_BYTES;
-    await receiving.acquire(reserved);
+    // Bytes are reserved as they arrive, never from the declared length: a sender that declares
+    // a megabyte and sends nothing holds nothing. Under load a chunk waits here, its request
+    // paused, until others finish.
+    let held = 0;
     let body;
     try {
       const chunks = [];
-      let size = 0;
       for await (const chunk of request) {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES || size > reserved) return tooBig();
+        if (held + chunk.length > MAX_BODY_BYTES) return tooBig();
+        await receiving.acquire(chunk.length);
+        held += chunk.length;
         chunks.push(chunk);
       }
+      const size = held;
       body = Buffer.concat(chunks, size).toString('utf8');
       chunks.length = 0;
       try {
@@ -244,8 +250,8 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
         return send(response, 400, { error: 'body is not JSON; Allpass webhooks are JSON envelopes' });
       }
     } finally {
-      receiving.release(reserved);
-      receivedSinceCollect += reserved;
+      receiving.release(held);
+      receivedSinceCollect += held;
       if (collectGarbage && receivedSinceCollect >= COLLECT_EVERY_BYTES) {
         receivedSinceCollect = 0;
         collectGarbage();
@@ -277,7 +283,7 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
     return send(response, 401, { error: 'token required: open the URL printed by `allpass-crypto serve`' });
   }
 
-  const server = http.createServer(async (request, response) => {
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, async (request, response) => {
     try {
       const url = new URL(request.url, 'http://localhost');
       const { pathname } = url;
@@ -292,8 +298,10 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
       if (url.searchParams.has('token')) {
         if (!sameToken(url.searchParams.get('token'), token)) return unauthorized(request, response, '/');
         url.searchParams.delete('token');
+        // A path that starts with two slashes ('/.//evil.example/') would be read by the browser
+        // as another host: the redirect keeps one leading slash, so it stays on this origin.
         response.writeHead(303, {
-          location: `${pathname}${url.search}`,
+          location: `/${pathname.replace(/^[/\\]+/, '')}${url.search}`,
           'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
           'cache-control': 'no-store',
           'referrer-policy': 'no-referrer',

@@ -81,6 +81,18 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
   onStale?(event: Webhook<T>, lastSeen: EventTime): unknown;
   /** The time to order by (default: the envelope's `time`, the only documented timestamp). */
   timeOf?(event: Webhook<T>): EventTime;
+  /** Called instead of `onEvent` for a payload already handled for its applicant (within `duplicateWindowMs`), whatever its envelope `time` or IV. Answered 200. */
+  onDuplicate?(event: Webhook<T>): unknown;
+  /** Your application key: a payload whose `appKey` is missing or another is refused (400, `INVALID_PAYLOAD`, reason `APP_KEY`). Recommended. */
+  appKey?: string;
+  /** Your own rule: return `false` or throw to refuse a payload (400, `INVALID_PAYLOAD`, reason `VALIDATE`); anything else accepts it. */
+  validate?(payload: T): unknown;
+  /** How far in the future an envelope `time` may be (default 5 minutes); later is refused (400, `INVALID_ENVELOPE`, reason `FUTURE_TIME`). */
+  clockSkewMs?: number;
+  /** How long a handled payload is remembered as handled, in this process (default 7 days). */
+  duplicateWindowMs?: number;
+  /** Ciphertext-block fingerprints remembered to recognise forgeries (default 2^18 per tier, two tiers: 12 MiB). */
+  rememberBlocks?: number;
 }
 
 /** What `createWebhookHandler`'s callbacks get as context. */
@@ -96,7 +108,7 @@ export interface NodeRequestLike {
   body?: unknown;
   readable?: boolean;
   readableEnded?: boolean;
-  complete?: boolean;
+  readableDidRead?: boolean;
   on(event: string, listener: (...args: any[]) => void): unknown;
   off(event: string, listener: (...args: any[]) => void): unknown;
   pause(): unknown;
@@ -219,8 +231,8 @@ export interface AllpassApiError extends Omit<AllpassError, 'code'> {
   status: number;
   /** The envelope's `statusCode`, when the answer had one. */
   statusCode?: number;
-  /** The parsed answer, when it could be parsed. */
-  body?: ApiResponse;
+  /** The parsed (decrypted) answer, when it could be parsed. Non-enumerable: `console.log(error)`, `util.inspect` and `JSON.stringify` do not show it. */
+  readonly body?: ApiResponse;
 }
 
 /** The documented encrypted request body: `{ data: encryptData(data, key) }` (with a list of keys, the first). */
@@ -254,5 +266,8 @@ export interface AllpassClient {
   getApplicantStatus(applicantId: string): Promise<ApiResponse<unknown>>;
 }
 
-/** A thin client for the vendor's documented applicant API. */
+/**
+ * A thin client for the vendor's documented applicant API. `baseUrl` must be https: (http: only
+ * for localhost and 127.0.0.1); redirects are not followed (`API_ERROR`, reason `REDIRECT`).
+ */
 export function createClient(options: ClientOptions): AllpassClient;

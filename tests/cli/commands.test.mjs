@@ -121,6 +121,26 @@ describe('the key', () => {
     }
   });
 
+  it('a key passed by mistake as FILE, as the --key-file value or as the command: named, never printed (stderr or --json)', async () => {
+    const value = ref.randomKey();
+    secrets.add(value);
+    secrets.add(value.toUpperCase());
+    const cases = [
+      [['decrypt', value], /FILE looks like a key/],
+      [['encrypt', value.toUpperCase()], /FILE looks like a key/],
+      [['send', '--to', 'http://127.0.0.1:9/', value], /FILE looks like a key/],
+      [['decrypt', '--key-file', value], /--key-file value looks like the key itself/],
+      [[value], /unknown command/],
+      [['decrypt', value, '--json'], /FILE looks like a key/],
+    ];
+    for (const [args, says] of cases) {
+      const result = await cli(args, { input: envelopeOf(payload) });
+      assert.equal(result.status, 2, `${args.length} args: ${result.err}`);
+      assert.match(result.err, says);
+      assert.ok(!result.err.toLowerCase().includes(value), 'not printed');
+    }
+  });
+
   it('without a key and without a terminal: exit 2, naming ALLPASS_KEY and --key-file', async () => {
     for (const command of ['decrypt', 'encrypt']) {
       const result = await cli([command], { input: '{}', env: {} });

@@ -3,7 +3,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { createServer, MAX_BODY_BYTES, MAX_STORED, MAX_STORED_BYTES, MAX_UNSENT_BYTES } from '../../pkg/lib/server.mjs';
+import net from 'node:net';
+import { createServer, HEADERS_TIMEOUT_MS, MAX_BODY_BYTES, MAX_RECEIVING_BYTES, MAX_STORED, MAX_STORED_BYTES, MAX_UNSENT_BYTES, REQUEST_TIMEOUT_MS } from '../../pkg/lib/server.mjs';
 
 let server;
 let origin;
@@ -26,10 +27,10 @@ const get = (path, options = {}) => fetch(`${origin}${path}`, { ...options, head
 /** A raw request, for what fetch will not send (unencoded dot segments, lying lengths). */
 function raw(path, { method = 'GET', body, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const request = http.request(`${origin}${path}`, { method, headers }, (response) => {
+    const request = http.request({ host: '127.0.0.1', port: server.address().port, path, method, headers }, (response) => {
       let text = '';
       response.on('data', (chunk) => { text += chunk; });
-      response.on('end', () => resolve({ status: response.statusCode, text }));
+      response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, text }));
     });
     request.on('error', reject);
     if (body) request.write(body);
@@ -109,6 +110,68 @@ describe('webhook inbox server', () => {
         assert.equal(response.status, 401, `${path} with cookie ${JSON.stringify(header)}`);
         assert.doesNotMatch(await response.text(), new RegExp(server.token), 'the token is never in a refusal');
       }
+    }
+  });
+
+  it('redirects only to a path on its own origin: /.//evil.example/ and /\\evil.example/ stay here', async () => {
+    for (const path of ['/.//evil.example/', '//evil.example/', '/\\evil.example/', '/./\\/evil.example/']) {
+      const response = await raw(`${path}?token=${server.token}`);
+      assert.equal(response.status, 303, path);
+      const location = response.headers.location;
+      assert.match(location, /^\/(?![/\\])/, `${path} → ${location}`);
+      assert.equal(new URL(location, origin).origin, origin, `${path} → ${location}`);
+    }
+  });
+
+  it(`${HEADERS_TIMEOUT_MS / 1000} s for headers, ${REQUEST_TIMEOUT_MS / 1000} s for a whole request (not Node's five minutes)`, () => {
+    assert.equal(server.headersTimeout, HEADERS_TIMEOUT_MS);
+    assert.equal(server.requestTimeout, REQUEST_TIMEOUT_MS);
+    assert.ok(REQUEST_TIMEOUT_MS <= 30_000);
+  });
+
+  it('50 senders that declare a megabyte and send nothing hold nothing: a real webhook is stored while they all still wait', async () => {
+    const idle = await Promise.all(Array.from({ length: 50 }, () => new Promise((resolve, reject) => {
+      const socket = net.connect(server.address().port, '127.0.0.1', () => {
+        socket.write(`POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES}\r\n\r\n`);
+        resolve(socket);
+      });
+      socket.on('error', reject);
+    })));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100)); // let the server take all 50 in
+      assert.equal(server.inboxStats().receivingBytes, 0, 'nothing reserved for bytes that never came');
+      const started = performance.now();
+      const marker = `real-${Math.random()}`;
+      assert.equal((await post(JSON.stringify({ marker }))).status, 200);
+      const stored = await (await get('/webhooks')).json();
+      const took = performance.now() - started;
+      assert.equal(JSON.parse(stored.at(-1).body).marker, marker);
+      assert.ok(idle.every((socket) => !socket.destroyed && socket.readyState === 'open'), 'stored while every idle sender was still connected');
+      console.log(`a webhook stored and listed in ${took.toFixed(1)} ms beside 50 idle senders of ${MAX_BODY_BYTES} declared bytes (budget ${MAX_RECEIVING_BYTES})`);
+    } finally {
+      for (const socket of idle) socket.destroy();
+    }
+  });
+
+  it('counts received bytes, not declared ones, toward the forced garbage collection', async () => {
+    let collections = 0;
+    const counting = createServer({ collectGarbage: () => collections++ });
+    await new Promise((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    try {
+      // 40 senders declare 1 MB each (40 MB, over the 16 MB that triggers a collection), send
+      // ten bytes and go away.
+      await Promise.all(Array.from({ length: 40 }, () => new Promise((resolve) => {
+        const socket = net.connect(counting.address().port, '127.0.0.1', () => {
+          socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_BODY_BYTES}\r\n\r\n{"a":"b"  `);
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('close', resolve);
+      })));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(collections, 0);
+      assert.equal(counting.inboxStats().receivingBytes, 0, 'what they held is released');
+    } finally {
+      await new Promise((resolve) => counting.close(resolve));
     }
   });
 

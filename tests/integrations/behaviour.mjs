@@ -157,14 +157,36 @@ export function describeServer(server, start, { extra } = {}) {
       const newer = applicantEvent({ id, stepName: 'newer' });
       const older = applicantEvent({ id, stepName: 'older' });
       const other = applicantEvent({ stepName: 'another applicant, older still' });
-      assert.equal((await post(url, envelope(newer, keys.current, '2030-01-01T00:00:02.000Z'))).status, 200);
-      assert.equal((await post(url, envelope(older, keys.current, '2030-01-01T00:00:01.000Z'))).status, 200);
-      assert.equal((await post(url, envelope(other, keys.current, '2030-01-01T00:00:00.000Z'))).status, 200);
-      // The same time again (a redelivery, or another event in the same millisecond) is passed on.
-      assert.equal((await post(url, envelope(newer, keys.current, '2030-01-01T00:00:02.000Z'))).status, 200);
+      const at = (seconds) => new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000 + seconds * 1000).toISOString();
+      assert.equal((await post(url, envelope(newer, keys.current, at(2)))).status, 200);
+      assert.equal((await post(url, envelope(older, keys.current, at(1)))).status, 200);
+      assert.equal((await post(url, envelope(other, keys.current, at(0)))).status, 200);
       const log = await takeLog(base);
-      assert.deepEqual(log.events.map((event) => event.data.stepName), ['newer', other.stepName, 'newer']);
-      assert.deepEqual(log.stale.map((event) => [event.data.stepName, event.last]), [['older', '2030-01-01T00:00:02.000Z']]);
+      assert.deepEqual(log.events.map((event) => event.data.stepName), ['newer', other.stepName]);
+      assert.deepEqual(log.stale.map((event) => [event.data.stepName, event.last]), [['older', at(2)]]);
+    });
+
+    check(server, 'captured body → nothing handled', 'a captured body replayed, with a new time, or with IV bits flipped → no onEvent: 200 duplicate, the same 400 as any failure', async () => {
+      await takeLog(base);
+      const payload = applicantEvent();
+      const genuine = envelope(payload, keys.current, new Date(Date.now() - 60_000).toISOString());
+      assert.equal((await post(url, genuine)).status, 200);
+      const reference = signature(await post(url, envelope(applicantEvent(), keys.stranger)));
+      // Replayed as it is, and with a time a minute ahead: the payload was handled, so a duplicate.
+      assert.equal((await post(url, genuine)).status, 200);
+      assert.equal((await post(url, { ...genuine, time: new Date(Date.now() + 60_000).toISOString() })).status, 200);
+      // A time far ahead would silence the applicant: refused, like a forgery of the IV.
+      const forged = [{ ...genuine, time: '2999-01-01T00:00:00.000Z' }];
+      for (const flip of [1, 0x20, 0x80]) {
+        const iv = Buffer.from(genuine.data.slice(0, 32), 'hex');
+        iv[7] ^= flip;
+        forged.push({ ...genuine, data: iv.toString('hex') + genuine.data.slice(32) });
+      }
+      for (const body of forged) assert.deepEqual(signature(await post(url, body)), reference);
+      const log = await takeLog(base);
+      assert.deepEqual(log.events.map((event) => event.data), [payload]);
+      assert.equal(log.duplicates.length, 2);
+      assert.deepEqual(log.errors.map((error) => [error.code, error.reason]), [['DECRYPT_FAILED', null], ['INVALID_ENVELOPE', 'FUTURE_TIME'], ['TAMPERED', null], ['TAMPERED', null], ['TAMPERED', null]]);
     });
 
     if (extra) extra(() => ({ base, url, keys, installed }));

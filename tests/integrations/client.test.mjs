@@ -195,6 +195,62 @@ describe('createClient against the documented API', () => {
     assert.throws(() => pkg.createClient({ appKey, key: keys.current }), TypeError);
     assert.throws(() => pkg.createClient({ baseUrl, key: keys.current }), TypeError);
     assert.throws(() => pkg.createClient({ baseUrl, appKey }), TypeError);
-    await assert.rejects(custom.getApplicant(''), TypeError);
+    for (const id of ['', '.', '..', ' ']) {
+      await assert.rejects(custom.getApplicant(id), (error) => pkg.isAllpassError(error) && error.code === 'INVALID_ARGUMENT', JSON.stringify(id));
+      await assert.rejects(custom.getApplicantStatus(id), (error) => error.code === 'INVALID_ARGUMENT', JSON.stringify(id));
+    }
+    assert.equal(calls.length, 1, "no request for '', '.' or '..' (/applicant/.. would be /api/public/status)");
+  });
+
+  it('a redirect is not followed: API_ERROR naming the status and the target origin; the other origin never sees the app key', async () => {
+    const elsewhere = [];
+    const other = http.createServer((req, res) => {
+      elsewhere.push(req.headers['x-private-app-key']);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":true,"statusCode":200,"data":{}}');
+    });
+    await new Promise((done) => other.listen(0, '127.0.0.1', done));
+    const otherOrigin = `http://localhost:${other.address().port}`;
+    const redirecting = http.createServer((req, res) => res.writeHead(302, { location: `${otherOrigin}/steal${req.url}` }).end());
+    await new Promise((done) => redirecting.listen(0, '127.0.0.1', done));
+    try {
+      const client = pkg.createClient({ baseUrl: `http://127.0.0.1:${redirecting.address().port}`, appKey, key: keys.current });
+      for (const call of [() => client.getApplicant('someone'), () => client.createApplicant({ externalUserId: 'u', flowName: 'f' })]) {
+        await assert.rejects(call(), (error) => {
+          assert.equal(error.code, 'API_ERROR');
+          assert.equal(error.reason, 'REDIRECT');
+          assert.equal(error.status, 302);
+          assert.match(error.message, new RegExp(`HTTP 302\\) to ${otherOrigin}`));
+          assert.ok(!error.message.includes('someone') && !error.message.includes('/steal'), 'the path is not shown');
+          assertNoSecrets(error);
+          return true;
+        });
+      }
+      assert.deepEqual(elsewhere, [], 'nothing reached the other origin');
+    } finally {
+      other.closeAllConnections();
+      redirecting.closeAllConnections();
+      await Promise.all([new Promise((done) => other.close(done)), new Promise((done) => redirecting.close(done))]);
+    }
+  });
+
+  it('baseUrl must be https:, except http: on localhost and 127.0.0.1', () => {
+    for (const baseUrl of ['http://allpass.example', 'http://10.0.0.1:8080', 'ftp://allpass.example', 'http://localhost.evil.example']) {
+      assert.throws(() => pkg.createClient({ baseUrl, appKey, key: keys.current }), /https:/, baseUrl);
+    }
+    for (const baseUrl of ['https://allpass.example', 'http://localhost:3000', 'http://127.0.0.1:1', 'http://[::1]:8080/']) {
+      assert.ok(pkg.createClient({ baseUrl, appKey, key: keys.current }), baseUrl);
+    }
+  });
+
+  it("API_ERROR keeps the decrypted answer off what loggers print: util.inspect, JSON.stringify, Object.keys", async () => {
+    const secret = `secret-${randomUUID()}`;
+    const fetch = async () => new Response(JSON.stringify({ status: false, statusCode: 403, data: ref.encryptData({ reason: secret }, keys.current) }), { status: 403 });
+    const error = await pkg.createClient({ baseUrl: 'https://allpass.invalid', appKey, key: keys.current, fetch }).getApplicant('x').catch((caught) => caught);
+    assert.equal(error.code, 'API_ERROR');
+    assert.equal(error.body.data.reason, secret, 'still there for code that asks for it');
+    const { inspect } = await import('node:util');
+    for (const shown of [inspect(error), inspect(error, { depth: 10 }), JSON.stringify(error), Object.keys(error).join(), String(error)]) {
+      assert.ok(!shown.includes(secret), `printed: ${shown}`);
+    }
   });
 });

@@ -93,7 +93,8 @@ export function badBodies(keys) {
     ['body not JSON', 'status=true&data=abc', 'INVALID_JSON'],
     ['bare data string', good.data, 'INVALID_JSON'],
     ['not an envelope', JSON.stringify({ hello: 'world' }), 'INVALID_ENVELOPE'],
-    ['envelope with a wrong type', JSON.stringify({ ...good, status: 'true' }), 'INVALID_ENVELOPE'],
+    // Its own data: `good`'s blocks were already sent, tampered, above (a reuse is TAMPERED).
+    ['envelope with a wrong type', JSON.stringify({ ...envelope(applicantEvent(), keys.current, time), status: 'true' }), 'INVALID_ENVELOPE'],
     ['data not hex', bad('zz'.repeat(48)), 'INVALID_CIPHERTEXT'],
     ['empty body', '', null],
     ['not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'INVALID_JSON'],

@@ -126,6 +126,19 @@ describe('createOrder / processInOrder', () => {
     }
   });
 
+  it('a store whose compareAndSet never succeeds (an update of a missing row): a few tries, then STORE_FAILED, and the handler answers 500', async () => {
+    let tries = 0;
+    const lastSeen = { get: async () => undefined, set: async () => assert.fail('set is not used'), compareAndSet: async () => (tries++, false) };
+    await assert.rejects(pkg.processInOrder(event('a', at(1)), { lastSeen }, async () => {}), (error) => pkg.isAllpassError(error) && error.code === 'STORE_FAILED');
+    assert.equal(tries, 5);
+    const keys = testKeys();
+    const errors = [];
+    const handler = pkg.createWebhookHandler({ key: keys.current, lastSeen, onEvent: () => {}, onError: (error, context) => errors.push([error.code, context.status]) });
+    const response = await handler(new Request('http://localhost/webhook', { method: 'POST', body: JSON.stringify(envelope(applicantEvent(), keys.current)) }));
+    assert.equal(response.status, 500);
+    assert.deepEqual(errors, [['STORE_FAILED', 500]]);
+  });
+
   it('rejects a store without get/set', () => {
     assert.throws(() => pkg.createOrder({ lastSeen: {} }), TypeError);
   });

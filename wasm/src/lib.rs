@@ -55,8 +55,14 @@ const TYPES: &str = concat!(
 export type AllpassErrorCode =
   | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
   | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED'
-  /** Thrown by the API client (`createClient`): a non-2xx answer or `status: false`. */
-  | 'API_ERROR';
+  /** Thrown by the API client (`createClient`): a non-2xx answer, a redirect or `status: false`. */
+  | 'API_ERROR'
+  /** Given to a webhook handler's `onError`: a body made of another body's ciphertext blocks (a forgery). */
+  | 'TAMPERED'
+  /** Given to `onError`: a decrypted payload the handler refuses (not an object, another `appKey`, your `validate`). */
+  | 'INVALID_PAYLOAD'
+  /** Given to `onError`: the `lastSeen` store's `compareAndSet` never succeeded. */
+  | 'STORE_FAILED';
 /**
  * The specific, public cause of a format error, as `error.reason` (absent on `DECRYPT_FAILED`,
  * whose cause stays secret, and on `INVALID_JSON` / `INVALID_ENVELOPE`, whose message says it).
@@ -64,7 +70,9 @@ export type AllpassErrorCode =
 export type AllpassErrorReason =
   | 'EMPTY' | 'WRONG_LENGTH' | 'BASE64' | 'NON_HEX' | 'ARGUMENTS_SWAPPED' | 'WHOLE_BODY'
   | 'ODD_LENGTH' | 'TOO_SHORT' | 'NOT_WHOLE_BLOCKS' | 'TOO_LONG'
-  | 'WRONG_TYPE' | 'NOT_SERIALIZABLE' | 'NO_BODY' | 'UNREADABLE';
+  | 'WRONG_TYPE' | 'NOT_SERIALIZABLE' | 'NO_BODY' | 'UNREADABLE'
+  /** JavaScript-layer causes: see `INVALID_ENVELOPE`, `INVALID_PAYLOAD`, `API_ERROR`. */
+  | 'FUTURE_TIME' | 'NOT_OBJECT' | 'APP_KEY' | 'VALIDATE' | 'REDIRECT';
 /** What every function of this package throws: an `Error` named `AllpassCryptoError`. */
 export interface AllpassError extends Error {
   name: 'AllpassCryptoError';

@@ -1,0 +1,154 @@
+// What createWebhookHandler (./handler.mjs) and createNodeMiddleware (./middleware.mjs) share:
+// the options, checked once, and `process(body) → status`. Web-standard JavaScript only.
+//
+// The answers carry as little as possible about the plaintext: every body that is malformed,
+// forged or refused gets the same 400 (the cause goes to onError), and a body that reuses
+// blocks of another is refused before it is decrypted (./tamper.mjs), so a captured webhook is
+// no oracle. 200 means handled, stale or already handled; 500 means our side failed (retried).
+import { wasm } from './api.mjs';
+import { allpassError, isAllpassError } from './errors.mjs';
+import { createOrder, memoryDuplicates, timeValue } from './order.mjs';
+import { createTamperGuard } from './tamper.mjs';
+
+/** 1 MiB: far above any webhook (the vendor's payloads are a few KB). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** How far in the future an envelope `time` may be before it is refused (clocks differ). */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Block fingerprints remembered per tier (./tamper.mjs): 2^18, 4 MiB of ciphertext, 6 MiB each. */
+export const DEFAULT_REMEMBER_BLOCKS = 2 ** 18;
+/** How long a handled payload is remembered: longer than the vendor's 10 retries. */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+const TOO_LARGE = Symbol('too large');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const textBytes = new TextEncoder();
+
+function whole(name, value, fallback, min) {
+  const number = value ?? fallback;
+  if (!Number.isSafeInteger(number) || number < min) throw new TypeError(`\`${name}\` must be a whole number, at least ${min}`);
+  return number;
+}
+
+/** The body as a parsed object when it is JSON text (or already parsed); otherwise undefined. */
+function parsed(body) {
+  if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) return body;
+  try {
+    const value = JSON.parse(typeof body === 'string' ? body : utf8.decode(body));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined; // the core names the exact cause
+  }
+}
+
+async function digestOf(text) {
+  const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', textBytes.encode(text)));
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+export function webhookCore(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
+  const { key, onEvent, onError, onStale, onDuplicate, timeOf, lastSeen, appKey, validate } = options;
+  const keyOk = typeof key === 'string' || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'));
+  if (!keyOk) throw new TypeError('`key` must be the 64-hex-character key, or a non-empty list of them (newest first)');
+  if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
+  for (const [name, value] of Object.entries({ onError, onStale, onDuplicate, timeOf, validate })) {
+    if (value !== undefined && typeof value !== 'function') throw new TypeError(`\`${name}\` must be a function`);
+  }
+  if (appKey !== undefined && (typeof appKey !== 'string' || appKey.trim() === '')) throw new TypeError('`appKey` must be your application key (the `appKey` field of every applicant webhook)');
+  const maxBodyBytes = whole('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
+  const clockSkewMs = whole('clockSkewMs', options.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0);
+  const guard = createTamperGuard({ blocks: whole('rememberBlocks', options.rememberBlocks, DEFAULT_REMEMBER_BLOCKS, 1) });
+  const duplicates = memoryDuplicates({ windowMs: whole('duplicateWindowMs', options.duplicateWindowMs, DEFAULT_DUPLICATE_WINDOW_MS, 1) });
+  const order = createOrder({ lastSeen, timeOf, onStale, duplicates, onDuplicate });
+  const expectedAppKey = appKey?.trim().toLowerCase();
+
+  // Built now when the module is loaded (so a bad key fails at start-up), else on first use.
+  let cipher = null;
+  const keys = typeof key === 'string' ? key : [...key];
+  try {
+    cipher = new (wasm().AllpassCipher)(keys);
+  } catch (error) {
+    if (isAllpassError(error)) throw error;
+  }
+  const getCipher = () => (cipher ??= new (wasm().AllpassCipher)(keys));
+
+  /** Reports a cause to onError without waiting for it and without letting it change the answer. */
+  function report(error, context, status) {
+    if (!onError) return status;
+    try {
+      const result = onError(error, { ...context, status });
+      if (result && typeof result.then === 'function') result.then(undefined, () => {});
+    } catch {
+      // onError's own failure must not change the answer.
+    }
+    return status;
+  }
+
+  /** Why a decrypted payload is refused (INVALID_PAYLOAD), or undefined when it is accepted. */
+  function refusal(data) {
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      return allpassError('INVALID_PAYLOAD', 'NOT_OBJECT', `the decrypted payload is ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not a JSON object: every Allpass webhook payload is one`);
+    }
+    if (expectedAppKey !== undefined && (typeof data.appKey !== 'string' || data.appKey.trim().toLowerCase() !== expectedAppKey)) {
+      return allpassError('INVALID_PAYLOAD', 'APP_KEY', `the payload's appKey ${typeof data.appKey === 'string' ? 'is another application\'s' : 'is missing'}: the handler's \`appKey\` option accepts its own application's webhooks only`);
+    }
+    if (validate) {
+      let verdict;
+      try {
+        verdict = validate(data);
+      } catch (cause) {
+        return allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it threw)', { cause });
+      }
+      if (verdict === false) return allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it returned false)');
+    }
+    return undefined;
+  }
+
+  async function process(body, context) {
+    if (body === TOO_LARGE) {
+      return report(allpassError('INVALID_ARGUMENT', 'TOO_LONG', `the webhook body is over maxBodyBytes (${maxBodyBytes} bytes)`), context, 413);
+    }
+    const envelope = parsed(body);
+    const seen = await guard.inspect(envelope?.data);
+    if (seen.verdict === 'tampered') {
+      return report(allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)"), context, 400);
+    }
+    let event;
+    try {
+      event = getCipher().parseWebhook(envelope ?? body);
+    } catch (error) {
+      // A bad key or a module not loaded is our configuration, not the request: answer 500 so
+      // the vendor retries. Everything else is the request's fault: the one uniform 400.
+      return report(error, context, isAllpassError(error) && error.code !== 'INVALID_KEY' ? 400 : 500);
+    }
+    const refused = refusal(event.data);
+    if (refused) return report(refused, context, 400);
+    // The envelope's `time` is not encrypted: one far in the future would otherwise become the
+    // applicant's last time and turn every later genuine event stale.
+    const time = timeValue(event.time);
+    if (time > Date.now() + clockSkewMs) {
+      return report(allpassError('INVALID_ENVELOPE', 'FUTURE_TIME', `the webhook envelope's \`time\` is more than ${clockSkewMs / 1000} s in the future (clockSkewMs)`), context, 400);
+    }
+    // A time that is not a date cannot be ordered: a malformed envelope like any other (a custom
+    // `timeOf` is the caller's code: 500).
+    if (lastSeen && !timeOf && typeof event.data.id === 'string' && event.data.id !== '' && Number.isNaN(time)) {
+      return report(allpassError('INVALID_ENVELOPE', undefined, 'the webhook envelope field `time` is not an ISO-8601 time'), context, 400);
+    }
+    try {
+      await order.run(event, () => onEvent(event, context), await digestOf(JSON.stringify(event.data)));
+    } catch (error) {
+      return report(error, context, 500);
+    }
+    seen.handled();
+    return 200;
+  }
+
+  return {
+    maxBodyBytes,
+    process,
+    tooLarge: TOO_LARGE,
+    unreadable: (cause, context) => report(allpassError('INVALID_ARGUMENT', 'UNREADABLE', 'the webhook body could not be read', { cause }), context, 400),
+  };
+}
