@@ -15,6 +15,7 @@ const LIB_EXPORTS = [
   'isAllpassError',
   'isStale',
   'memoryLastSeen',
+  'memoryStore',
   'orderKey',
   'parseResponse',
   'processInOrder',

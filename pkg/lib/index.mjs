@@ -4,4 +4,5 @@ export { isAllpassError } from './errors.mjs';
 export { createWebhookHandler } from './handler.mjs';
 export { createNodeMiddleware } from './middleware.mjs';
 export { createOrder, isStale, memoryLastSeen, orderKey, processInOrder } from './order.mjs';
+export { memoryStore } from './stores/memory.mjs';
 export { createClient, encryptRequest, parseResponse } from './client.mjs';

@@ -69,34 +69,7 @@ export function memoryLastSeen() {
   };
 }
 
-/**
- * The payloads already handled, per applicant, for `windowMs` (in this process, at most `entries`
- * of them, oldest forgotten first): `has(applicantId, digest)`, `add(applicantId, digest)`.
- * The digest is of the decrypted payload, so a redelivery or a replay is recognised whatever its
- * envelope `time` or IV.
- */
-export function memoryDuplicates({ entries = 65_536, windowMs = 7 * 24 * 60 * 60 * 1000, now = Date.now } = {}) {
-  const until = new Map(); // `${applicantId}\n${digest}` → expiry, in insertion order
-  const keyOf = (applicantId, digest) => `${applicantId ?? ''}\n${digest}`;
-  return {
-    has(applicantId, digest) {
-      const expiry = until.get(keyOf(applicantId, digest));
-      return expiry !== undefined && expiry > now();
-    },
-    add(applicantId, digest) {
-      const key = keyOf(applicantId, digest);
-      until.delete(key);
-      until.set(key, now() + windowMs);
-      // Expired entries go first (they are the oldest), then the oldest live ones past `entries`.
-      for (const [oldest, expiry] of until) {
-        if (expiry > now() && until.size <= entries) break;
-        until.delete(oldest);
-      }
-    },
-  };
-}
-
-/** How often `record` tries a store's compareAndSet before it gives up (the answer is then 500). */
+/** How often `recordLastSeen` tries a store's compareAndSet before it gives up (the answer is then 500). */
 export const COMPARE_AND_SET_TRIES = 5;
 
 /**
@@ -118,27 +91,35 @@ export async function processInOrder(event, options, handle) {
 }
 
 /**
- * The ordering state a handler keeps: `run(event, handle, digest?)` as `processInOrder`, with
- * calls for the same applicant queued one behind the other in this process. With `duplicates`
- * (see memoryDuplicates) and a `digest` of the payload, an event already handled is not handled
- * again: `'duplicate'`, and `onDuplicate(event)`.
+ * Records `time` as the applicant's last in `lastSeen`, never moving it backwards when the store
+ * has `compareAndSet` (else a plain `set`). A store that never succeeds (an update of a missing
+ * row) must not spin forever: after a few tries its failure is the answer (500, Allpass retries).
  */
-export function createOrder({ lastSeen, timeOf, onStale, duplicates, onDuplicate } = {}) {
+export async function recordLastSeen(lastSeen, applicantId, time, last) {
+  if (typeof lastSeen.compareAndSet !== 'function') return void (await lastSeen.set(applicantId, time));
+  let expected = last;
+  for (let tries = 0; tries < COMPARE_AND_SET_TRIES; tries++) {
+    if (await lastSeen.compareAndSet(applicantId, expected, time)) return;
+    expected = await lastSeen.get(applicantId);
+    if (expected !== undefined && expected !== null && !isStale(expected, time)) return;
+  }
+  throw allpassError('STORE_FAILED', undefined, `the lastSeen store's compareAndSet did not succeed in ${COMPARE_AND_SET_TRIES} tries for one applicant; it must return true once it has stored the time (does it update a row that does not exist?)`);
+}
+
+/** Checks a `lastSeen` option: undefined, or `{ get, set, compareAndSet? }`. */
+export function checkLastSeen(lastSeen) {
   if (lastSeen !== undefined && (lastSeen === null || typeof lastSeen.get !== 'function' || typeof lastSeen.set !== 'function')) {
     throw new TypeError('`lastSeen` must be a store with get(applicantId) and set(applicantId, time)');
   }
-  const queues = new Map();
+}
 
-  async function once(event, key, digest, handle) {
-    const applicantId = applicantOf(event);
-    if (duplicates && digest !== undefined && (await duplicates.has(applicantId, digest))) {
-      if (onDuplicate) await onDuplicate(event);
-      return 'duplicate';
-    }
-    const outcome = key ? await ordered(key, event, handle) : (await handle(), 'unordered');
-    if (duplicates && digest !== undefined && outcome !== 'stale') await duplicates.add(applicantId, digest);
-    return outcome;
-  }
+/**
+ * The ordering state of one handler: `run(event, handle)` as `processInOrder`, with calls for the
+ * same applicant queued one behind the other in this process.
+ */
+export function createOrder({ lastSeen, timeOf, onStale } = {}) {
+  checkLastSeen(lastSeen);
+  const queues = new Map();
 
   async function ordered(key, event, handle) {
     const last = await lastSeen.get(key.applicantId);
@@ -147,52 +128,30 @@ export function createOrder({ lastSeen, timeOf, onStale, duplicates, onDuplicate
       return 'stale';
     }
     await handle();
-    await record(key, last);
+    await recordLastSeen(lastSeen, key.applicantId, key.time, last);
     return 'handled';
   }
 
-  async function record({ applicantId, time }, last) {
-    if (typeof lastSeen.compareAndSet !== 'function') return void (await lastSeen.set(applicantId, time));
-    // Never move the recorded time backwards: retry on a concurrent change, stop when the
-    // stored time is already as new. A store that never succeeds (an update of a missing row)
-    // must not spin forever: after a few tries its failure is the answer (500, Allpass retries).
-    let expected = last;
-    for (let tries = 0; tries < COMPARE_AND_SET_TRIES; tries++) {
-      if (await lastSeen.compareAndSet(applicantId, expected, time)) return;
-      expected = await lastSeen.get(applicantId);
-      if (expected !== undefined && expected !== null && !isStale(expected, time)) return;
-    }
-    throw allpassError('STORE_FAILED', undefined, `the lastSeen store's compareAndSet did not succeed in ${COMPARE_AND_SET_TRIES} tries for one applicant; it must return true once it has stored the time (does it update a row that does not exist?)`);
-  }
-
   return {
-    async run(event, handle, digest) {
+    async run(event, handle) {
       const key = lastSeen ? orderKey(event, timeOf) : null;
-      const queueKey = applicantOf(event) ?? (duplicates && digest !== undefined ? `\n${digest}` : undefined);
-      if (queueKey === undefined) {
+      if (!key) {
         await handle();
         return 'unordered';
       }
       // One at a time per applicant in this process: the next waits for the previous to settle.
-      const previous = queues.get(queueKey) ?? Promise.resolve();
-      const current = previous.then(() => once(event, key, digest, handle));
+      const previous = queues.get(key.applicantId) ?? Promise.resolve();
+      const current = previous.then(() => ordered(key, event, handle));
       const settled = current.then(
         () => {},
         () => {},
       );
-      queues.set(queueKey, settled);
+      queues.set(key.applicantId, settled);
       try {
         return await current;
       } finally {
-        if (queues.get(queueKey) === settled) queues.delete(queueKey);
+        if (queues.get(key.applicantId) === settled) queues.delete(key.applicantId);
       }
     },
   };
-}
-
-/** The payload's string `id` (the applicant), or undefined. */
-function applicantOf(event) {
-  const data = event?.data;
-  const id = data !== null && typeof data === 'object' ? data.id : undefined;
-  return typeof id === 'string' && id !== '' ? id : undefined;
 }

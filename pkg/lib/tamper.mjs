@@ -36,7 +36,8 @@ export function createTamperGuard({ blocks }) {
      * Looks at an envelope's `data` before anything decrypts it: `{ verdict, admit }` where
      * verdict is 'new', 'redelivery' (the same data as a body seen before), 'tampered' (reuses
      * a block of another body) or 'unchecked' (not hex blocks: the core's format error follows).
-     * Call `handled()` on the result once the event was handled.
+     * Call `handled()` on the result once the event was handled. `digest` (of the whole data)
+     * and `blocks` (each block's fingerprint, 16 hex characters) are what a shared store keeps.
      */
     async inspect(data) {
       if (typeof data !== 'string') return { verdict: 'unchecked', handled() {} };
@@ -49,7 +50,8 @@ export function createTamperGuard({ blocks }) {
       }
       const digest = toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', hexBytes.encode(hex))).subarray(0, 16));
       const handled = () => remember(tiers.handled, fingerprints, digest);
-      if (tiers.other.bodies.has(digest) || tiers.handled.bodies.has(digest)) return { verdict: 'redelivery', handled };
+      const shared = { digest, blocks: Array.from({ length: fingerprints.length / 2 }, (_, i) => hex.slice(i * 32, i * 32 + 16)) };
+      if (tiers.other.bodies.has(digest) || tiers.handled.bodies.has(digest)) return { verdict: 'redelivery', handled, ...shared };
       for (let i = 0; i < fingerprints.length; i += 2) {
         const hi = fingerprints[i];
         const lo = fingerprints[i + 1];
@@ -61,7 +63,7 @@ export function createTamperGuard({ blocks }) {
         }
       }
       remember(tiers.other, fingerprints, digest);
-      return { verdict: 'new', handled };
+      return { verdict: 'new', handled, ...shared };
     },
   };
 }

@@ -81,6 +81,12 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
   onStale?(event: Webhook<T>, lastSeen: EventTime): unknown;
   /** The time to order by (default: the envelope's `time`, the only documented timestamp). */
   timeOf?(event: Webhook<T>): EventTime;
+  /**
+   * Where order, duplicates and the per-applicant lock live (default: `memoryStore()`, this
+   * process). `postgresStore` (`allpass-crypto/postgres`) and `redisStore` (`allpass-crypto/redis`)
+   * share them across processes. Give `store` or `lastSeen`, not both.
+   */
+  store?: WebhookStore;
   /** Called instead of `onEvent` for a payload already handled for its applicant (within `duplicateWindowMs`), whatever its envelope `time` or IV. Answered 200. */
   onDuplicate?(event: Webhook<T>): unknown;
   /** Your application key: a payload whose `appKey` is missing or another is refused (400, `INVALID_PAYLOAD`, reason `APP_KEY`). Recommended. */
@@ -94,6 +100,47 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
   /** Ciphertext-block fingerprints remembered to recognise forgeries (default 2^18 per tier, two tiers: 12 MiB). */
   rememberBlocks?: number;
 }
+
+/** What a store is asked before an event is handled. `time`: ms since 1970, null without an applicant id. */
+export interface StoreClaim {
+  applicantId: string | null;
+  time: number | null;
+  /** The event's time as the handler got it (the envelope's ISO string, or `timeOf`'s value). */
+  eventTime: EventTime;
+  /** SHA-256 (hex) of the decrypted payload's JSON. */
+  digest: string;
+}
+
+/** A store's answer: the payload was handled before, the event is stale, or it may proceed (the applicant held until commit or abort). */
+export type StoreLease =
+  | { outcome: 'duplicate' }
+  | { outcome: 'stale'; last: EventTime }
+  | {
+      outcome: 'proceed';
+      /** Merged into `onEvent`'s context (postgresStore: `{ db }`, the transaction's client). */
+      context?: object;
+      /** Records the time and the digest (and the body's block fingerprints), then lets the applicant go. */
+      commit(body: { digest?: string; blocks?: string[] }): Promise<void>;
+      /** Lets the applicant go without recording anything. */
+      abort(error?: unknown): Promise<void>;
+    };
+
+/**
+ * The store contract: order (an event older than the newest handled for its applicant is not
+ * handled), once (a payload handled for an applicant is not handled again within the window),
+ * one at a time (`begin` waits, bounded, while another event of the applicant is being handled;
+ * a crashed holder is let go after its lease). Implement it for your own database.
+ */
+export interface WebhookStore {
+  begin(claim: StoreClaim): Promise<StoreLease>;
+  /** Shared memory of handled bodies' ciphertext blocks (16-hex fingerprints): 'tampered' when another body's block is reused. */
+  checkBlocks?(body: { digest: string; blocks: string[] }): Promise<'new' | 'redelivery' | 'tampered'>;
+  /** Creates what the store needs; idempotent, safe when several instances start at once. */
+  migrate?(): Promise<void>;
+}
+
+/** The store in this process's memory (one process, tests). With `lastSeen`, the times go there. */
+export function memoryStore(options?: { lastSeen?: LastSeenStore; duplicateWindowMs?: number; entries?: number }): WebhookStore;
 
 /** What `createWebhookHandler`'s callbacks get as context. */
 export interface WebhookContext {

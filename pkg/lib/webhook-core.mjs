@@ -7,7 +7,8 @@
 // no oracle. 200 means handled, stale or already handled; 500 means our side failed (retried).
 import { wasm } from './api.mjs';
 import { allpassError, isAllpassError } from './errors.mjs';
-import { createOrder, memoryDuplicates, timeValue } from './order.mjs';
+import { timeValue } from './order.mjs';
+import { memoryStore } from './stores/memory.mjs';
 import { createTamperGuard } from './tamper.mjs';
 
 /** 1 MiB: far above any webhook (the vendor's payloads are a few KB). */
@@ -40,6 +41,8 @@ function parsed(body) {
   }
 }
 
+const tamperedError = () => allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)");
+
 async function digestOf(text) {
   const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', textBytes.encode(text)));
   let hex = '';
@@ -60,8 +63,9 @@ export function webhookCore(options) {
   const maxBodyBytes = whole('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
   const clockSkewMs = whole('clockSkewMs', options.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0);
   const guard = createTamperGuard({ blocks: whole('rememberBlocks', options.rememberBlocks, DEFAULT_REMEMBER_BLOCKS, 1) });
-  const duplicates = memoryDuplicates({ windowMs: whole('duplicateWindowMs', options.duplicateWindowMs, DEFAULT_DUPLICATE_WINDOW_MS, 1) });
-  const order = createOrder({ lastSeen, timeOf, onStale, duplicates, onDuplicate });
+  if (options.store !== undefined && lastSeen !== undefined) throw new TypeError('give `store` or `lastSeen`, not both (a store keeps the times itself)');
+  const store = options.store ?? memoryStore({ lastSeen, duplicateWindowMs: whole('duplicateWindowMs', options.duplicateWindowMs, DEFAULT_DUPLICATE_WINDOW_MS, 1) });
+  if (store === null || typeof store !== 'object' || typeof store.begin !== 'function') throw new TypeError('`store` must be a webhook store: memoryStore(), postgresStore({ pool }), redisStore(client), or your own with begin()');
   const expectedAppKey = appKey?.trim().toLowerCase();
 
   // Built now when the module is loaded (so a bad key fails at start-up), else on first use.
@@ -113,7 +117,7 @@ export function webhookCore(options) {
     const envelope = parsed(body);
     const seen = await guard.inspect(envelope?.data);
     if (seen.verdict === 'tampered') {
-      return report(allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)"), context, 400);
+      return report(tamperedError(), context, 400);
     }
     let event;
     try {
@@ -127,17 +131,52 @@ export function webhookCore(options) {
     if (refused) return report(refused, context, 400);
     // The envelope's `time` is not encrypted: one far in the future would otherwise become the
     // applicant's last time and turn every later genuine event stale.
-    const time = timeValue(event.time);
-    if (time > Date.now() + clockSkewMs) {
+    if (timeValue(event.time) > Date.now() + clockSkewMs) {
       return report(allpassError('INVALID_ENVELOPE', 'FUTURE_TIME', `the webhook envelope's \`time\` is more than ${clockSkewMs / 1000} s in the future (clockSkewMs)`), context, 400);
     }
-    // A time that is not a date cannot be ordered: a malformed envelope like any other (a custom
-    // `timeOf` is the caller's code: 500).
-    if (lastSeen && !timeOf && typeof event.data.id === 'string' && event.data.id !== '' && Number.isNaN(time)) {
-      return report(allpassError('INVALID_ENVELOPE', undefined, 'the webhook envelope field `time` is not an ISO-8601 time'), context, 400);
+    const applicantId = typeof event.data.id === 'string' && event.data.id !== '' ? event.data.id : null;
+    let eventTime = event.time;
+    let time = null;
+    if (applicantId !== null) {
+      try {
+        eventTime = timeOf ? timeOf(event) : event.time;
+      } catch (error) {
+        return report(error, context, 500);
+      }
+      time = timeValue(eventTime);
+      // A time that is not a date cannot be ordered: a malformed envelope like any other (a
+      // custom `timeOf` is the caller's code: 500).
+      if (Number.isNaN(time)) {
+        const error = allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time');
+        return report(error, context, timeOf ? 500 : 400);
+      }
     }
+    if (seen.verdict === 'new' && store.checkBlocks) {
+      // Another process may have handled the body this one is made from.
+      let shared;
+      try {
+        shared = await store.checkBlocks({ digest: seen.digest, blocks: seen.blocks });
+      } catch (error) {
+        return report(error, context, 500);
+      }
+      if (shared === 'tampered') return report(tamperedError(), context, 400);
+    }
+    let lease;
     try {
-      await order.run(event, () => onEvent(event, context), await digestOf(JSON.stringify(event.data)));
+      lease = await store.begin({ applicantId, time, eventTime, digest: await digestOf(JSON.stringify(event.data)) });
+      if (lease.outcome === 'duplicate') {
+        if (onDuplicate) await onDuplicate(event);
+      } else if (lease.outcome === 'stale') {
+        if (onStale) await onStale(event, lease.last);
+      } else {
+        try {
+          await onEvent(event, lease.context ? { ...context, ...lease.context } : context);
+          await lease.commit({ digest: seen.digest, blocks: seen.blocks });
+        } catch (error) {
+          await Promise.resolve(lease.abort(error)).catch(() => {});
+          throw error;
+        }
+      }
     } catch (error) {
       return report(error, context, 500);
     }

@@ -1,0 +1,23 @@
+import type { WebhookStore } from './web.mjs';
+
+/** A connected node-redis 5 client (`sendCommand`) or ioredis client (`call`, `defineCommand`). */
+export type RedisClientLike =
+  | { sendCommand(args: string[]): Promise<unknown> }
+  | { call(command: string, ...args: string[]): Promise<unknown>; defineCommand(...args: any[]): unknown };
+
+export interface RedisStoreOptions {
+  /** Key prefix (default 'allpass:'); an applicant's keys share the hash tag `{applicantId}`. */
+  prefix?: string;
+  /** How long a handled payload is remembered (default 7 days). */
+  duplicateWindowMs?: number;
+  /** How long an applicant's lock outlives a crashed holder (default 30 s); renewed while `onEvent` runs. */
+  leaseMs?: number;
+  /** How long an event waits for its applicant's lock before answering 500 (default 10 s). */
+  lockWaitMs?: number;
+}
+
+/**
+ * At least once: a crash between `onEvent` and the record runs `onEvent` again on the retry.
+ * `onEvent`'s context carries `fencingToken`, which grows with every lock taken.
+ */
+export function redisStore(client: RedisClientLike, options?: RedisStoreOptions): WebhookStore & { migrate(): Promise<void> };
