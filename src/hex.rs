@@ -107,7 +107,7 @@ pub(crate) fn decode_public(hex: &[u8]) -> Option<Vec<u8>> {
 /// with SIMD was measured too, and was no faster than the table: RESULTS.md, "Levers".)
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use crate::engine::v128::raw::{from_bytes, to_bytes};
+    use crate::v128::raw::{from_bytes, to_bytes};
     use core::arch::wasm32::{
         u16x8_shl, u16x8_shr, u16x8_splat, u8x16_add, u8x16_all_true, u8x16_lt, u8x16_narrow_i16x8,
         u8x16_shr, u8x16_shuffle, u8x16_splat, u8x16_sub, u8x16_swizzle, v128, v128_and,

@@ -65,7 +65,7 @@ mod pool {
             let next = self.next;
             let slot = self.ivs.get_mut(next).ok_or(Error::RngFailed)?;
             let iv = *slot;
-            crate::engine::wipe(slot);
+            crate::wipe::wipe(slot);
             self.next = next.saturating_add(1);
             Ok(iv)
         }
