@@ -79,7 +79,7 @@ mod keyring;
 mod payload;
 #[cfg(feature = "getrandom")]
 mod random_iv;
-mod text;
+mod utf8;
 
 // This crate's AES engines run in WebAssembly with SIMD; elsewhere RustCrypto's `aes` (AES-NI,
 // ARMv8 or fixsliced software) is faster, so natively they are built only for their tests and

@@ -5,7 +5,7 @@ use crate::aes_cbc;
 use crate::cipher::{self, Cipher};
 use crate::error::{Error, KeyProblem};
 use crate::framing::{self, BLOCK_LEN};
-use crate::text;
+use crate::utf8;
 
 impl Cipher {
     /// Decrypts `hex(iv) + hex(ciphertext)` to text, as the vendor's `decryptData` does:
@@ -17,7 +17,7 @@ impl Cipher {
     /// the cipher finds, always with the same message.
     pub fn decrypt(&self, encrypted_text_with_iv: &str) -> Result<String, Error> {
         self.decrypt_to_bytes(encrypted_text_with_iv)
-            .map(text::utf8_like_node)
+            .map(utf8::decode_like_node)
     }
 
     /// Decrypts to the raw plaintext bytes.

@@ -9,7 +9,7 @@
 //! as a piece of its own and the pieces are joined with `String#concat` (V8 makes a rope: no
 //! copy until it is read).
 //!
-//! The result is the same string: the text is valid UTF-8 already (`text::utf8_like_node` in
+//! The result is the same string: the text is valid UTF-8 already (`utf8::decode_like_node` in
 //! the core replaced what was not), and a cut next to an ASCII byte never splits a character.
 //! Text with no such stretch, all-ASCII text included, is decoded whole, as before.
 
