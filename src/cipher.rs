@@ -127,8 +127,8 @@ fn diagnose(text: &str) -> KeyProblem {
     if text.is_empty() {
         return KeyProblem::Empty;
     }
-    // (`chars().count()` would bring in the standard library's 800-byte counting routine for
-    // an error path.)
+    // (`chars().count()` would bring the standard library's counting routine into the module
+    // for an error path.)
     let found = text
         .chars()
         .fold(0usize, |count, _| count.saturating_add(1));

@@ -1,8 +1,8 @@
 //! Fresh random IVs for [`Cipher::encrypt`](crate::Cipher::encrypt).
 //!
 //! Natively, every IV is one `getrandom` call. In WebAssembly a call is a trip to the host's
-//! `crypto.getRandomValues`, which costs about 1.5 µs in Node whatever the size (benches/RESULTS.md,
-//! "Levers"): more than the AES of a 200-byte payload. So there IVs are drawn sixteen at a time
+//! `crypto.getRandomValues`, whose cost is per call whatever the size, and more than the AES of
+//! a small payload (benches/RESULTS.md, "Levers"). So there IVs are drawn sixteen at a time
 //! and handed out in order, each wiped from the pool as it is taken.
 //!
 //! Pooling is sound for IVs: CBC needs each one unpredictable until it is used, and it is public
