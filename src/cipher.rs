@@ -1,5 +1,7 @@
 //! [`Cipher`]: the 32-byte AES-256 key, parsed once from 64 hex characters, expanded once,
-//! zeroized on drop.
+//! zeroized on drop. What a `Cipher` does is written beside what it works on: one payload in
+//! `payload.rs` (`decrypt`, `encrypt`), webhooks in `envelope.rs` (`create_webhook`,
+//! `decrypt_webhook`, `parse_webhook`); this file is the key itself.
 
 use aes::cipher::KeyInit;
 use core::fmt;

@@ -1,5 +1,7 @@
-//! The vendor's two operations on one payload: encrypted string in, text out, and back.
-//! Each is framing → cipher → text (or the reverse); this file only strings them together.
+//! The vendor's two operations on one payload: encrypted string in, text out, and back
+//! (`Cipher::decrypt`, `Cipher::encrypt`, and the vendor-shaped `decrypt_data` and
+//! `encrypt_text`). Each is framing → cipher → text (or the reverse); this file only strings
+//! them together.
 
 use crate::aes_cbc;
 use crate::cipher::{self, Cipher};
