@@ -7,14 +7,13 @@
 //! The padding check is written here, in constant time, because the `block-padding` crate's
 //! check returns early and would time-leak where the padding broke.
 
-use aes::cipher::array::Array;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater};
 
+use crate::block::Block;
 use crate::cipher::Cipher;
 use crate::error::Error;
 use crate::framing::BLOCK_LEN;
 
-type Block = Array<u8, aes::cipher::consts::U16>;
 const BLOCK_LEN_U8: u8 = 16;
 const _: () = assert!(BLOCK_LEN_U8 as usize == BLOCK_LEN);
 

@@ -1,5 +1,7 @@
 //! [`Cipher`]: the 32-byte AES-256 key, parsed once from 64 hex characters, expanded once,
-//! zeroized on drop.
+//! zeroized on drop. What a `Cipher` does is written beside what it works on: one payload in
+//! `payload.rs` (`decrypt`, `encrypt`), webhooks in `envelope.rs` (`create_webhook`,
+//! `decrypt_webhook`, `parse_webhook`); this file is the key itself.
 
 use aes::cipher::KeyInit;
 use core::fmt;
@@ -127,8 +129,8 @@ fn diagnose(text: &str) -> KeyProblem {
     if text.is_empty() {
         return KeyProblem::Empty;
     }
-    // (`chars().count()` would bring in the standard library's 800-byte counting routine for
-    // an error path.)
+    // (`chars().count()` would bring the standard library's counting routine into the module
+    // for an error path.)
     let found = text
         .chars()
         .fold(0usize, |count, _| count.saturating_add(1));

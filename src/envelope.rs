@@ -1,6 +1,8 @@
 //! The vendor's webhook envelope, its `ResponseEntity`:
 //! `{ "status": true, "statusCode": 200, "data": "<hex>", "time": "<ISO-8601>" }`,
-//! and the decrypted [`Webhook`] made from it.
+//! the decrypted [`Webhook`] made from it, and the methods that make and read one
+//! (`Cipher::create_webhook`, `Cipher::decrypt_webhook`, `Cipher::parse_webhook`,
+//! `Keyring::parse_webhook`).
 
 use crate::cipher::Cipher;
 use crate::error::Error;

@@ -101,13 +101,13 @@ pub(crate) fn decode_public(hex: &[u8]) -> Option<Vec<u8>> {
     (invalid & INVALID == 0).then_some(bytes)
 }
 
-/// Public hex decoded with WebAssembly SIMD, 32 characters at a time (a 1 MB payload is 2 MB of
-/// hex: this took about a tenth off a 20 KB decryption on V8). Same results as the table, which
-/// decodes the rest; any non-hex character makes the whole decode `None`, as there. (Encoding
-/// with SIMD was measured too, and was no faster than the table: RESULTS.md, "Levers".)
+/// Public hex with WebAssembly SIMD: decoded 32 characters at a time, encoded 16 bytes at a
+/// time (a payload travels as twice its size in hex, so hex is a visible part of a call:
+/// benches/RESULTS.md, "Levers"). Same results as the tables, which do the rest; any non-hex
+/// character makes the whole decode `None`, as there.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
-    use crate::engine::v128::raw::{from_bytes, to_bytes};
+    use crate::v128::raw::{from_bytes, to_bytes};
     use core::arch::wasm32::{
         u16x8_shl, u16x8_shr, u16x8_splat, u8x16_add, u8x16_all_true, u8x16_lt, u8x16_narrow_i16x8,
         u8x16_shr, u8x16_shuffle, u8x16_splat, u8x16_sub, u8x16_swizzle, v128, v128_and,

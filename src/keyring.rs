@@ -6,7 +6,7 @@ use crate::aes_cbc;
 use crate::cipher::Cipher;
 use crate::error::{Error, KeyProblem};
 use crate::framing;
-use crate::text;
+use crate::utf8;
 
 /// One or more keys, in the caller's order (put the newest first: [`Keyring::first`] encrypts).
 /// A single [`Cipher`] converts into a keyring of one (`Keyring::from(cipher)`).
@@ -93,7 +93,7 @@ impl Keyring {
         for (index, cipher) in self.iter().enumerate() {
             let mut plaintext = framed.ciphertext.clone();
             if aes_cbc::decrypt_in_place(cipher, &framed.iv, &mut plaintext).is_ok() {
-                if let Some(value) = accept(&text::utf8_like_node(plaintext)) {
+                if let Some(value) = accept(&utf8::decode_like_node(plaintext)) {
                     return Ok((index, value));
                 }
             }

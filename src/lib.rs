@@ -69,8 +69,8 @@
 )]
 
 mod aes_cbc;
+mod block;
 mod cipher;
-pub mod engine;
 mod envelope;
 mod error;
 mod framing;
@@ -79,7 +79,35 @@ mod keyring;
 mod payload;
 #[cfg(feature = "getrandom")]
 mod random_iv;
-mod text;
+mod utf8;
+
+// This crate's AES engines run in WebAssembly with SIMD; elsewhere RustCrypto's `aes` (AES-NI,
+// ARMv8 or fixsliced software) is faster, so natively they are built only for their tests and
+// for the `test-engine` feature (the fuzz target and the engine benchmark), which makes the
+// module public.
+#[cfg(feature = "test-engine")]
+pub mod engine;
+#[cfg(all(
+    not(feature = "test-engine"),
+    any(test, all(target_arch = "wasm32", target_feature = "simd128"))
+))]
+mod engine;
+#[cfg(any(
+    test,
+    feature = "test-engine",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
+mod v128;
+// The engines' round keys, and the wasm build's pool of IVs.
+#[cfg(any(
+    test,
+    feature = "test-engine",
+    all(
+        target_arch = "wasm32",
+        any(target_feature = "simd128", feature = "getrandom")
+    )
+))]
+mod wipe;
 
 pub use cipher::{Cipher, KEY_HEX_LEN};
 pub use envelope::{Envelope, Field, Webhook};

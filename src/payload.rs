@@ -1,11 +1,13 @@
-//! The vendor's two operations on one payload: encrypted string in, text out, and back.
-//! Each is framing → cipher → text (or the reverse); this file only strings them together.
+//! The vendor's two operations on one payload: encrypted string in, text out, and back
+//! (`Cipher::decrypt`, `Cipher::encrypt`, and the vendor-shaped `decrypt_data` and
+//! `encrypt_text`). Each is framing → cipher → text (or the reverse); this file only strings
+//! them together.
 
 use crate::aes_cbc;
 use crate::cipher::{self, Cipher};
 use crate::error::{Error, KeyProblem};
 use crate::framing::{self, BLOCK_LEN};
-use crate::text;
+use crate::utf8;
 
 impl Cipher {
     /// Decrypts `hex(iv) + hex(ciphertext)` to text, as the vendor's `decryptData` does:
@@ -17,7 +19,7 @@ impl Cipher {
     /// the cipher finds, always with the same message.
     pub fn decrypt(&self, encrypted_text_with_iv: &str) -> Result<String, Error> {
         self.decrypt_to_bytes(encrypted_text_with_iv)
-            .map(text::utf8_like_node)
+            .map(utf8::decode_like_node)
     }
 
     /// Decrypts to the raw plaintext bytes.

@@ -1,8 +1,8 @@
 //! Fresh random IVs for [`Cipher::encrypt`](crate::Cipher::encrypt).
 //!
 //! Natively, every IV is one `getrandom` call. In WebAssembly a call is a trip to the host's
-//! `crypto.getRandomValues`, which costs about 1.5 µs in Node whatever the size (benches/RESULTS.md,
-//! "Levers"): more than the AES of a 200-byte payload. So there IVs are drawn sixteen at a time
+//! `crypto.getRandomValues`, whose cost is per call whatever the size, and more than the AES of
+//! a small payload (benches/RESULTS.md, "Levers"). So there IVs are drawn sixteen at a time
 //! and handed out in order, each wiped from the pool as it is taken.
 //!
 //! Pooling is sound for IVs: CBC needs each one unpredictable until it is used, and it is public
@@ -65,7 +65,7 @@ mod pool {
             let next = self.next;
             let slot = self.ivs.get_mut(next).ok_or(Error::RngFailed)?;
             let iv = *slot;
-            crate::engine::wipe(slot);
+            crate::wipe::wipe(slot);
             self.next = next.saturating_add(1);
             Ok(iv)
         }

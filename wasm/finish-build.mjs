@@ -6,7 +6,7 @@
 //
 // The relaxed module is the same code with `i8x16.relaxed_swizzle` (one x64 `pshufb`) for the
 // AES engine's table lookups, whose indices are all below 16 or at least 128, where it must
-// give the same bytes as `i8x16.swizzle` (src/engine/v128.rs). Encryption is 12-20% faster on
+// give the same bytes as `i8x16.swizzle` (src/v128.rs). Encryption is 12-20% faster on
 // Node 22 and 24 (benches/RESULTS.md). Engines without relaxed SIMD (Node 20, WebKitGTK 2.50,
 // Firefox before 146) cannot compile it, so both glues load it only where RELAXED_SIMD holds, and the
 // other module everywhere else. Every step checks what it relies on and fails the build if the

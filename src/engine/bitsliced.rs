@@ -37,7 +37,8 @@
 
 use zeroize::ZeroizeOnDrop;
 
-use super::v128::V128;
+use crate::v128::{table, V128};
+use crate::wipe::wipe;
 
 /// Eight values of 128 bits, one per bit position (see the module documentation).
 type Slices = [V128; 8];
@@ -66,7 +67,7 @@ impl BitslicedAes256Dec {
                 }
             }
             *slot = slice_key(&folded);
-            super::wipe(&mut folded);
+            wipe(&mut folded);
         }
         Self { keys }
     }
@@ -90,7 +91,7 @@ impl BitslicedAes256Dec {
 
 impl Drop for BitslicedAes256Dec {
     fn drop(&mut self) {
-        super::wipe(self.keys.as_flattened_mut().as_flattened_mut());
+        wipe(self.keys.as_flattened_mut().as_flattened_mut());
     }
 }
 

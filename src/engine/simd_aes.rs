@@ -1,27 +1,22 @@
-//! [`SimdAes256`]: the wasm build's AES-256-CBC, two engines. Encryption is CBC's serial chain,
-//! one block at a time: vector permutes (`vperm.rs`), with its own CBC loop, which keeps the
-//! chaining value in registers ([`VpermEncrypt::cbc_encrypt`]; the block cipher traits serve
-//! `cbc` too, for the tests). Decryption is parallel: the bitsliced engine (`bitsliced.rs`), eight
+//! [`SimdAes256`]: the wasm build's AES-256-CBC, two engines on one key schedule
+//! (`key_schedule.rs`). Encryption is CBC's serial chain, one block at a time: vector permutes
+//! (`vperm.rs`), with its own CBC loop, which keeps the chaining value in registers
+//! ([`VpermEncrypt::cbc_encrypt`]; the block cipher traits serve `cbc` too, for the tests). Decryption is parallel: the bitsliced engine (`bitsliced.rs`), eight
 //! blocks at a time, with the CBC chaining written here ([`SimdAes256::cbc_decrypt`]) so that the
 //! last, partial group of blocks goes through it too (padded with zero blocks whose output is
 //! dropped) instead of block by block. Both engines are constant-time; see their files.
 
 use core::fmt;
 
-use aes::cipher::{
-    array::Array,
-    consts::{U16, U32},
-    AlgorithmName, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, Key, KeyInit,
-    KeySizeUser,
-};
+use aes::cipher::{consts::U32, Key, KeyInit, KeySizeUser};
 use zeroize::ZeroizeOnDrop;
 
 use super::bitsliced::BitslicedAes256Dec;
-use super::v128::V128;
-use super::vperm::{expand_key, VpermEncrypt};
-
-/// A 16-byte block, as RustCrypto's modes hold them.
-pub type Block = Array<u8, U16>;
+use super::key_schedule::expand_key;
+use super::vperm::VpermEncrypt;
+use crate::block::Block;
+use crate::v128::V128;
+use crate::wipe::wipe;
 
 /// AES-256 from the vector-permute and bitsliced engines (see the module documentation).
 /// Round keys are wiped on drop (by each engine).
@@ -40,7 +35,7 @@ impl SimdAes256 {
             vperm: VpermEncrypt::from_round_keys(&keys),
             sliced: BitslicedAes256Dec::new(&keys),
         };
-        super::wipe(keys.as_flattened_mut());
+        wipe(keys.as_flattened_mut());
         engine
     }
 
@@ -77,10 +72,7 @@ impl fmt::Debug for SimdAes256 {
     }
 }
 
-impl BlockSizeUser for SimdAes256 {
-    type BlockSize = U16;
-}
-
+// `KeyInit`: how `Cipher` builds its engine (`cipher.rs`), as it builds `aes::Aes256` elsewhere.
 impl KeySizeUser for SimdAes256 {
     type KeySize = U32;
 }
@@ -91,15 +83,31 @@ impl KeyInit for SimdAes256 {
     }
 }
 
-impl AlgorithmName for SimdAes256 {
-    fn write_alg_name(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SimdAes256")
-    }
-}
+/// Encryption as a RustCrypto block cipher, so `cbc` can drive it: for the tests, the fuzz
+/// target and the engine benchmark (the library runs [`SimdAes256::cbc_encrypt`]).
+#[cfg(any(test, feature = "test-engine"))]
+mod block_cipher {
+    use aes::cipher::{
+        consts::U16, AlgorithmName, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser,
+    };
+    use core::fmt;
 
-impl BlockCipherEncrypt for SimdAes256 {
-    fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
-        self.vperm.encrypt_with_backend(f);
+    use super::SimdAes256;
+
+    impl BlockSizeUser for SimdAes256 {
+        type BlockSize = U16;
+    }
+
+    impl AlgorithmName for SimdAes256 {
+        fn write_alg_name(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("SimdAes256")
+        }
+    }
+
+    impl BlockCipherEncrypt for SimdAes256 {
+        fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
+            self.vperm.encrypt_with_backend(f);
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use aes::cipher::{
 };
 use aes::Aes256;
 
-pub(crate) type Block = aes::cipher::Block<Aes256>;
+use crate::block::Block;
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -22,6 +22,11 @@ pub(crate) fn hex16(s: &str) -> [u8; 16] {
 
 pub(crate) fn hex32(s: &str) -> [u8; 32] {
     hex(s).try_into().unwrap()
+}
+
+/// The 16 vectors holding all 256 byte values.
+pub(crate) fn byte_vectors() -> impl Iterator<Item = [u8; 16]> {
+    (0..16u8).map(|high| core::array::from_fn(|n| high << 4 | n as u8))
 }
 
 pub(crate) fn to_blocks(raw: &[[u8; 16]]) -> Vec<Block> {

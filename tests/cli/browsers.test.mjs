@@ -147,7 +147,7 @@ let staticServer;
 let staticOrigin;
 const key = ref.randomKey();
 // Non-ASCII on both sides of a long ASCII stretch: the decrypted text reaches the engine's
-// JavaScript in pieces joined by String#concat (wasm/src/text.rs).
+// JavaScript in pieces joined by String#concat (wasm/src/text_pieces.rs).
 const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström', city: 'Łódź' }, notes: 'Document checked; face match 0.98. '.repeat(60), score: 0.97 };
 // Text encrypted as is (tests/runtimes/run.mjs): long, a lone surrogate and an emoji in it.
 const text = `${payload.notes}Zoë \ud800 😀 ${payload.notes}€`;

@@ -189,7 +189,7 @@ for (const [flavour, lib] of flavours) {
         // Decrypted text is turned into a string in pieces, cut around all-ASCII stretches of
         // 16 or more 64-byte blocks: stretches just under, at and over that length, starting at
         // offsets across a block, between, before and after non-ASCII characters; text and JSON
-        // paths alike. (wasm/src/text.rs checks the cuts themselves.)
+        // paths alike. (wasm/src/text_pieces.rs checks the cuts themselves.)
         for (const stretch of [960, 1023, 1024, 1025, 1087, 1088, 1089, 2113]) {
           for (let lead = 0; lead < 70; lead += 3) {
             const filler = (n) => 'x'.repeat(n);

@@ -34,7 +34,7 @@ execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', tarball],
 
 const key = ref.randomKey();
 // Long enough, with non-ASCII on both sides of a long ASCII stretch, that the decrypted text
-// reaches each runtime's JavaScript in pieces joined by String#concat (wasm/src/text.rs).
+// reaches each runtime's JavaScript in pieces joined by String#concat (wasm/src/text_pieces.rs).
 const payload = { event: 'verification.completed', applicant: { name: 'Zoë Åström', city: 'Łódź' }, notes: 'Document checked; face match 0.98. '.repeat(60), score: 0.97, reviewer: 'Nguyễn' };
 // Text encrypted as is: over 1024 UTF-16 units, where Node and Bun copy it with Node's `Buffer`
 // and other runtimes with `encodeInto`, with a lone surrogate (U+FFFD in UTF-8) and an emoji.

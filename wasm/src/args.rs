@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use crate::error::Failure;
 use crate::string_copy::{copy_string, Content};
-use crate::text::{js_string, parse_json};
+use crate::text_pieces::{js_string, parse_json};
 
 /// The default for the longest string argument, in characters: 16 Mi, an 8 MiB payload.
 pub(crate) const DEFAULT_MAX_INPUT_LENGTH: usize = 16 * 1024 * 1024;

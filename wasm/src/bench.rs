@@ -10,17 +10,16 @@
 //! each `match` below.
 
 use aes::cipher::{
-    array::Array, consts::U16, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt,
-    BlockModeEncrypt, InnerIvInit, KeyInit,
+    consts::U16, BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt,
+    InnerIvInit, KeyInit,
 };
-use allpass_crypto::engine::{simd_aes::SimdAes256, vperm::VpermAes256};
+use allpass_crypto::engine::{simd_aes::SimdAes256, vperm_decrypt::VpermAes256, Block};
 use wasm_bindgen::prelude::*;
 
-type Block = Array<u8, U16>;
-
-/// The engines, by the names `EngineBench` takes: (a) what the wasm build shipped before the
-/// engine work, (b) the vector-permute engine of `src/engine/vperm.rs` alone, (c) what ships:
-/// vector-permute encryption with bitsliced decryption (`src/engine/simd_aes.rs`).
+/// The engines, by the names `EngineBench` takes: (a) RustCrypto's `aes`, the baseline,
+/// (b) the vector-permute engine in both directions (`src/engine/vperm.rs`,
+/// `vperm_decrypt.rs`), (c) what ships: vector-permute encryption with bitsliced decryption
+/// (`src/engine/simd_aes.rs`).
 const ENGINES: [&str; 3] = ["aes-soft", "vperm", "vperm+bitsliced"];
 
 // One short-lived instance per engine: the size difference does not matter.

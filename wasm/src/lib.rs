@@ -31,7 +31,7 @@ mod args;
 mod bench;
 mod error;
 mod string_copy;
-mod text;
+mod text_pieces;
 
 use allpass_crypto::{Cipher, Keyring};
 use js_sys::JsString;
@@ -122,7 +122,7 @@ pub fn decrypt_data(
         let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
         Ok(
             allpass_crypto::decrypt_data(&encrypted, &key_text_arg(&key)?)
-                .map(|text| text::js_string(&text))?,
+                .map(|text| text_pieces::js_string(&text))?,
         )
     })
 }
@@ -207,7 +207,7 @@ impl AllpassCipher {
                 .keys
                 .first()
                 .decrypt(&encrypted_arg(&encrypted_text_with_iv)?)?;
-            Ok(text::js_string(&text))
+            Ok(text_pieces::js_string(&text))
         })
     }
 

@@ -3,9 +3,8 @@
 //! Everywhere, `TextEncoder.encodeInto` (wasm-bindgen's own copy is a per-character JS loop).
 //! In Node and Bun, long strings go through `Buffer.byteLength` and `Buffer#write` instead: for
 //! one-byte text with a few non-ASCII letters (a name like "Zoë" in a payload), V8's
-//! `encodeInto` takes 15-20 µs for 20 KB on Node 20, 22 and 24, `Buffer#write` (simdutf)
-//! 1-4 µs on 22 and 24 and 7 µs on 20; 1 MB: ~680 µs against 40-175 µs on 22 and 24. It is
-//! also the very conversion the vendor's `cipher.update(text, 'utf8')` makes, lone surrogates
+//! `encodeInto` is several times slower than `Buffer#write` (simdutf) on Node 20, 22 and 24
+//! (benches/RESULTS.md, "Levers"). It is also the very conversion the vendor's `cipher.update(text, 'utf8')` makes, lone surrogates
 //! included (each becomes U+FFFD, as with `encodeInto`; tests/node/differential.test.mjs).
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +14,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroize;
 
 /// Text this long or longer is copied with Node's `Buffer` where there is one; below, the
-/// extra calls cost more than `encodeInto` loses (measured: 200 B 0.2 µs either way, 2 KB
-/// 1.3-2.3 µs against 0.3-1.0).
+/// extra calls cost more than `encodeInto` loses (benches/RESULTS.md).
 const NODE_BUFFER_MIN_UNITS: u32 = 1024;
 
 #[wasm_bindgen]
@@ -47,8 +45,7 @@ thread_local! {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Content {
     /// Hex, keys, webhook bodies: ASCII but for rare exceptions. `encodeInto` copies ASCII in
-    /// one native pass; Node's `Buffer` would add a `byteLength` pass (measured: a 1 MB
-    /// decryption 6% slower on Node 20 and 22).
+    /// one native pass; Node's `Buffer` would add a `byteLength` pass, a slower decryption.
     Ascii,
     /// Text to encrypt, where non-ASCII letters are common.
     Text,
@@ -78,8 +75,8 @@ pub(crate) fn copy_string(text: &JsString, content: Content) -> String {
 /// `text` copied by `encodeInto`. The buffer first assumes ASCII (hex, and most JSON), one
 /// byte a UTF-16 unit. When a longer character leaves it short, only the rest of the string
 /// is encoded, into room for the most any unit can take, three bytes: text with a few
-/// non-ASCII characters is encoded once, not twice (with a name like "Zoë" in it, encrypting
-/// 20 KB took 9-14% longer than ASCII text). `None` (the buffers wiped) if the host misbehaves.
+/// non-ASCII characters (a name like "Zoë") is encoded once, not twice. `None` (the buffers
+/// wiped) if the host misbehaves.
 fn encode_into_copy(text: &JsString) -> Option<Vec<u8>> {
     let units = text.length();
     let mut bytes = vec![0u8; units as usize];

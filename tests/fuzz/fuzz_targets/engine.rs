@@ -6,7 +6,7 @@
 #![no_main]
 use aes::cipher::{consts::U16, Block, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
 use aes::Aes256;
-use allpass_crypto::engine::{simd_aes::SimdAes256, vperm::VpermAes256};
+use allpass_crypto::engine::{simd_aes::SimdAes256, vperm_decrypt::VpermAes256};
 use libfuzzer_sys::fuzz_target;
 
 type Blocks = Vec<Block<Aes256>>;

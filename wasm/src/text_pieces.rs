@@ -3,15 +3,14 @@
 //!
 //! V8 before 13 (Node 20 and 22) turns UTF-8 into a string about ten times more slowly once the
 //! text holds one non-ASCII character: `TextDecoder` (which wasm-bindgen uses), `Buffer#toString`
-//! and `utf8Slice` alike take ~25 µs for 20 KB with one "ë" in it, ~2.5 µs for ASCII. A
-//! decrypted payload is mostly ASCII, with a few non-ASCII letters in names and addresses, so
+//! and `utf8Slice` alike (benches/RESULTS.md, "Levers"). A decrypted payload is mostly ASCII, with a few non-ASCII letters in names and addresses, so
 //! each long all-ASCII stretch (`LONG_STRETCH` whole blocks of `BLOCK` bytes or more) is decoded
 //! as a piece of its own and the pieces are joined with `String#concat` (V8 makes a rope: no
 //! copy until it is read).
 //!
-//! The result is the same string: the text is valid UTF-8 already (`text::utf8_like_node` in
+//! The result is the same string: the text is valid UTF-8 already (`utf8::decode_like_node` in
 //! the core replaced what was not), and a cut next to an ASCII byte never splits a character.
-//! Text with no such stretch, all-ASCII text included, is decoded whole, as before.
+//! Text with no such stretch, all-ASCII text included, is decoded whole.
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;

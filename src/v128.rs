@@ -1,4 +1,5 @@
-//! `V128`: the few 128-bit vector operations the AES engines (vector-permute, bitsliced) need.
+//! `V128`: the few 128-bit vector operations the AES engines (vector-permute, bitsliced) need,
+//! and the `table!` / `permute!` macros that build their constant operands.
 //!
 //! Two backends with identical semantics, chosen at compile time:
 //!
@@ -17,9 +18,77 @@
 //! where every engine's `i8x16.relaxed_swizzle` (WebAssembly relaxed SIMD, one `pshufb`)
 //! must agree with `i8x16.swizzle`, so the module built with `+relaxed-simd` (for the runtimes
 //! that have it) computes the same bytes.
+//!
+//! At crate level rather than in `engine/`: the hex codec's SIMD steps (`hex.rs`) use the raw
+//! loads and stores too.
+
+/// A 16-byte vector whose byte `n` is `$entry` with `$n = n` (a shuffle table or index list).
+macro_rules! table {
+    (|$n:ident| $entry:expr) => {{
+        const fn entry($n: u8) -> u8 {
+            $entry
+        }
+        $crate::v128::V128::from_bytes([
+            entry(0),
+            entry(1),
+            entry(2),
+            entry(3),
+            entry(4),
+            entry(5),
+            entry(6),
+            entry(7),
+            entry(8),
+            entry(9),
+            entry(10),
+            entry(11),
+            entry(12),
+            entry(13),
+            entry(14),
+            entry(15),
+        ])
+    }};
+}
+pub(crate) use table;
+
+/// `$v` with its bytes moved by a constant permutation: byte `n` of the result is byte
+/// `$source` (with `$n = n`, below 16) of `$v`. One shuffle with constant indices
+/// ([`V128::permute`]), cheaper than a `swizzle` by a table.
+macro_rules! permute {
+    ($v:expr, |$n:ident| $source:expr) => {{
+        const fn source($n: u8) -> u8 {
+            $source
+        }
+        const SOURCES: [usize; 16] = [
+            $crate::v128::permutation_index(source(0)),
+            $crate::v128::permutation_index(source(1)),
+            $crate::v128::permutation_index(source(2)),
+            $crate::v128::permutation_index(source(3)),
+            $crate::v128::permutation_index(source(4)),
+            $crate::v128::permutation_index(source(5)),
+            $crate::v128::permutation_index(source(6)),
+            $crate::v128::permutation_index(source(7)),
+            $crate::v128::permutation_index(source(8)),
+            $crate::v128::permutation_index(source(9)),
+            $crate::v128::permutation_index(source(10)),
+            $crate::v128::permutation_index(source(11)),
+            $crate::v128::permutation_index(source(12)),
+            $crate::v128::permutation_index(source(13)),
+            $crate::v128::permutation_index(source(14)),
+            $crate::v128::permutation_index(source(15)),
+        ];
+        $v.permute::<{ SOURCES[0] }, { SOURCES[1] }, { SOURCES[2] }, { SOURCES[3] }, { SOURCES[4] }, { SOURCES[5] }, { SOURCES[6] }, { SOURCES[7] }, { SOURCES[8] }, { SOURCES[9] }, { SOURCES[10] }, { SOURCES[11] }, { SOURCES[12] }, { SOURCES[13] }, { SOURCES[14] }, { SOURCES[15] }>()
+    }};
+}
+pub(crate) use permute;
+
+/// A `permute!` index, checked below 16 when the constant is evaluated (at compile time).
+pub(crate) const fn permutation_index(source: u8) -> usize {
+    assert!(source < 16, "a permutation index is below 16");
+    source as usize
+}
 
 /// Loading and storing a raw `v128` without `unsafe`: the lane-by-lane forms below compile to
-/// one `v128.load` / `v128.store`. Also used by the hex codec's SIMD decoder.
+/// one `v128.load` / `v128.store`. Also used by the hex codec's SIMD decoder and encoder.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod raw {
     use core::arch::wasm32::{u8x16, u8x16_extract_lane as lane, v128};
