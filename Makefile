@@ -28,7 +28,7 @@ NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node $(NODE24
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: help setup setup-build build pack test lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-build build pack test lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke fuzz serve bench clean
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
@@ -64,7 +64,7 @@ pack: build
 ## test: every suite below; the last line reads 'total: N passed, 0 failed'
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-runtimes fuzz-smoke
+	$(MAKE) --no-print-directory lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke
 	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
 	@awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
 
@@ -129,6 +129,13 @@ test-cli: setup pack
 test-integrations: setup pack
 	$(TARBALL_ENV) node --test --test-reporter=tap $(or $(FILE),tests/integrations/*.test.mjs) 2>&1 | $(PASSES) "integrations"
 	node tests/integrations/table.mjs
+
+## test-stores: the shared stores on real PostgreSQL and Redis (Debian's, started on free ports in
+## temporary directories): the store contract through two handlers each, and the fault simulation
+## (three receivers, the vendor simulator, onEvent failing, a receiver SIGKILLed, the database
+## restarted mid-run; its figures in target/stores-results/)
+test-stores: setup pack
+	$(TARBALL_ENV) node --test --test-reporter=tap $(or $(FILE),tests/stores/*.test.mjs) 2>&1 | $(PASSES) "stores"
 
 ## test-runtimes: the packed tarball in Node 20/22/24 (require, import), TypeScript, a browser
 ## without a bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd

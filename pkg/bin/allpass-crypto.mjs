@@ -144,6 +144,53 @@ ${KEY_HELP}
 Example:
   ALLPASS_KEY=… ${NAME} send --to http://127.0.0.1:8080/webhook --event applicantApproved`,
   },
+  simulate: {
+    options: {
+      ...KEYED,
+      to: { type: 'string', multiple: true },
+      applicants: { type: 'string' },
+      events: { type: 'string' },
+      duplicates: { type: 'string' },
+      'time-scale': { type: 'string' },
+      concurrency: { type: 'string' },
+      seed: { type: 'string' },
+      'app-key': { type: 'string' },
+      timeout: { type: 'string' },
+    },
+    positionals: 0,
+    summary: 'Allpass delivering many events, shuffled, with retries',
+    help: `Usage: ${NAME} simulate --to URL [--to URL …] [options]
+
+Plays Allpass against your endpoint: applicants × events webhooks, each applicant's events with
+strictly increasing envelope times (in the recent past), delivered in a shuffled order, some of
+them twice (the same body again, or the same payload re-encrypted under a new IV, same time).
+Every answer other than 200, and every network error, is retried on Allpass's schedule: the
+first retry after 30 s, then doubling (30, 60, 120 … s), 10 attempts in all; after the 10th
+failure the event is given up. Prints deliveries, requests, answers by status, retries and
+events given up. Exits 1 if any event was given up.
+
+  --to URL             where to POST; repeat it to spread the deliveries (round-robin) over
+                       several instances of your endpoint (required)
+  --applicants N       how many applicants (default 20)
+  --events N           events per applicant (default 5): payloads { id, externalUserId, appKey,
+                       warnings, stepName: "step-<n>", sequence: n }
+  --duplicates F       extra deliveries, as a fraction of the events (default 0.1)
+  --time-scale F       multiplies every retry delay (default 1, Allpass's real schedule:
+                       10 failures take 4 h 15 min; 0.001 makes it 15 s)
+  --concurrency N      requests in flight at most (default 8)
+  --timeout S          seconds to wait for an answer before counting a failure (default 30)
+  --seed S             the same seed gives the same order and the same duplicates (default
+                       random, printed); applicant ids are random every run
+  --app-key UUID       the payloads' appKey (default a random UUID): your endpoint's own, if it
+                       checks it
+  --key-file PATH      read the key from PATH
+  --json               the summary as one line of JSON (errors too, on stderr)
+
+${KEY_HELP}
+
+Example:
+  ALLPASS_KEY=… ${NAME} simulate --to http://127.0.0.1:3000/allpass/webhook --applicants 100 --events 10 --time-scale 0.01`,
+  },
 };
 
 const MAIN_HELP = `Usage: ${NAME} <command> [options]
@@ -431,6 +478,58 @@ async function send(values, [file]) {
   }
 }
 
+/** A number option: `--name` as a number that `ok` accepts, else a usage error saying `what`. */
+function numberOption(values, name, fallback, ok, what) {
+  if (values[name] === undefined) return fallback;
+  const text = values[name].trim();
+  const number = text === '' ? Number.NaN : Number(text);
+  if (!ok(number)) throw new UsageError(`--${name} must be ${what}, got ${values[name]}`);
+  return number;
+}
+
+async function simulateCommand(values) {
+  if (values.to === undefined || values.to.length === 0) throw new UsageError('simulate needs --to URL (your endpoint; repeat it for several instances)');
+  const to = values.to.map((text) => {
+    let url;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new UsageError(`--to is not a URL: ${text}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to must be an http or https URL, got ${url.protocol}`);
+    return url.href;
+  });
+  const positive = (n) => Number.isSafeInteger(n) && n >= 1;
+  const fraction = (n) => Number.isFinite(n) && n >= 0;
+  const options = {
+    to,
+    applicants: numberOption(values, 'applicants', 20, positive, 'a whole number, at least 1'),
+    events: numberOption(values, 'events', 5, positive, 'a whole number, at least 1'),
+    duplicates: numberOption(values, 'duplicates', 0.1, fraction, 'a number, at least 0'),
+    timeScale: numberOption(values, 'time-scale', 1, fraction, 'a number, at least 0'),
+    concurrency: numberOption(values, 'concurrency', 8, positive, 'a whole number, at least 1'),
+    timeoutMs: Math.max(1, Math.round(1000 * numberOption(values, 'timeout', 30, (n) => Number.isFinite(n) && n > 0, 'a number of seconds, above 0'))),
+    seed: values.seed,
+  };
+  // Both are printed in the summary: a key pasted into either by mistake must not be.
+  for (const option of ['seed', 'app-key']) {
+    if (looksLikeKey(values[option])) throw new UsageError(`the --${option} value looks like a key (64 hex characters; not shown here): the key goes in ALLPASS_KEY or --key-file`);
+  }
+  if (values['app-key'] !== undefined) {
+    if (values['app-key'].trim() === '') throw new UsageError('--app-key must not be empty');
+    options.appKey = values['app-key'].trim();
+  }
+  // The package's own key check first: the same INVALID_KEY codes and fixes as every command.
+  const key = await readKey(values);
+  cipherOf(key).free();
+  const { simulate, formatSummary, ATTEMPTS } = await import('./simulate.mjs');
+  const summary = await simulate({ ...options, key: key.trim() });
+  await out(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  if (summary.givenUp > 0) {
+    throw new Failure('GAVE_UP', `${summary.givenUp} of ${summary.deliveries} deliveries were given up after ${ATTEMPTS} attempts`, 'your endpoint must answer 200 once it has handled an event, or a stale or duplicate one; anything else is retried');
+  }
+}
+
 /** V8's full garbage collection, for the inbox's memory bound (see lib/server.mjs), if available. */
 function fullCollector() {
   try {
@@ -480,7 +579,7 @@ async function serve(values) {
   });
 }
 
-const RUN = { decrypt, encrypt, keygen, serve, send };
+const RUN = { decrypt, encrypt, keygen, serve, send, simulate: simulateCommand };
 
 // ---- main ---------------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ describe('help and usage', () => {
   it('--help on every command, with an example, exit 0', async () => {
     const main = await cli(['--help']);
     assert.equal(main.status, 0);
-    for (const command of ['decrypt', 'encrypt', 'keygen', 'serve', 'send']) {
+    for (const command of ['decrypt', 'encrypt', 'keygen', 'serve', 'send', 'simulate']) {
       assert.match(main.out, new RegExp(`\\n  ${command} `));
       for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
         const result = await cli(args);
@@ -350,6 +350,23 @@ describe('send', () => {
     const body = JSON.parse(request.body);
     return { ...request, envelope: body, payload: JSON.parse(ref.decryptData(body.data, key)) };
   };
+
+  it('simulate: every event delivered (exit 0, the summary as JSON); an endpoint that always fails → retried 10 times, given up, exit 1', async () => {
+    received.length = 0;
+    const ok = await cli(['simulate', '--to', `${url}/hook`, '--applicants', '3', '--events', '4', '--duplicates', '0.5', '--time-scale', '0.0001', '--json']);
+    assert.equal(ok.status, 0, ok.err);
+    const summary = JSON.parse(ok.out);
+    assert.equal(summary.givenUp, 0);
+    assert.equal(received.length, summary.requests);
+    const payloads = received.map((request) => JSON.parse(ref.decryptData(JSON.parse(request.body).data, key)));
+    assert.equal(new Set(payloads.map((payload) => `${payload.id}/${payload.sequence}`)).size, 12, 'every event of 3 × 4 delivered');
+    assert.ok(received.length >= 12 + 1, 'and some twice');
+    const failing = await cli(['simulate', '--to', `${url}/fail`, '--applicants', '1', '--events', '1', '--duplicates', '0', '--time-scale', '0.00001', '--json']);
+    assert.equal(failing.status, 1, failing.err);
+    const given = JSON.parse(failing.out);
+    assert.equal(given.givenUp, 1);
+    assert.equal(given.requests, 10, 'Allpass makes 10 attempts');
+  });
 
   it('POSTs a webhook body made from FILE or stdin, and prints the status', async () => {
     for (const [args, input] of [[['send', '--to', `${url}/hook`, file('send.json', JSON.stringify(payload))], undefined], [['send', '--to', `${url}/hook`], JSON.stringify(payload)]]) {

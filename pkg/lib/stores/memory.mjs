@@ -38,6 +38,9 @@ export function memoryStore({ lastSeen, duplicateWindowMs = WEEK_MS, entries = 6
   }
 
   return {
+    /** Nothing to create: here so that code written for the shared stores runs unchanged. */
+    async migrate() {},
+
     async begin({ applicantId, time, eventTime, digest }) {
       const scope = applicantId ?? `\n${digest}`;
       let release;
