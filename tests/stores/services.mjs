@@ -189,14 +189,16 @@ function ping(port) {
 }
 
 /**
- * A redis-server of its own: `{ port, url, restart(), stop(), dir }`, on 127.0.0.1, daemonized,
- * with `--save '' --appendonly no`: nothing is ever written to disk, so a restart starts EMPTY.
+ * A redis-server of its own: `{ port, url, restart(), stop(), dir }`, on 127.0.0.1, daemonized.
+ * `persistent`: an append-only file synced on every write, so a restart keeps what was written
+ * (what a store's Redis must run with). Otherwise `--save '' --appendonly no`: nothing is ever
+ * written to disk, so a restart starts EMPTY.
  * Whatever a store (or anyone) kept in it is gone after `restart()`: locks, leases, the newest
  * times and the digests of handled payloads. That is the point of restarting it in the fault
  * simulation (see what it may and may not break there), and the reason the simulation keeps the
  * user's own append-only log on a second server that is never restarted.
  */
-export async function startRedis() {
+export async function startRedis({ persistent = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'allpass-redis-'));
   const port = await freePort();
   const pidfile = join(dir, 'redis.pid');
@@ -213,7 +215,8 @@ export async function startRedis() {
     rmSync(pidfile, { force: true });
     await new Promise((resolve, reject) => {
       execFile('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '',
+        ...(persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
         '--daemonize', 'yes', '--dir', dir, '--pidfile', pidfile, '--logfile', join(dir, 'redis.log'),
       ], { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`redis-server failed to start: ${stderr || error.message}`)) : resolve()));
     });

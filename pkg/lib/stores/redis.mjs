@@ -1,7 +1,7 @@
 // redisStore(client): the store contract (./memory.mjs) on Redis, through your own connected
 // client: node-redis 5 (`createClient()`) or ioredis (`new Redis()`); nothing here imports either.
-// At least once: the event is recorded after `onEvent` resolved, so a crash between the two
-// runs `onEvent` again on Allpass's retry. Each step is one Lua script (atomic): begin checks the
+// At least once: the payload is recorded as handled after `onEvent` resolved, so a crash between
+// the two runs `onEvent` again on Allpass's retry. Each step is one Lua script (atomic): begin checks the
 // handled payloads and the last time and takes the applicant's lock with a lease and a fencing
 // token; commit records only while that token still holds the lock, so a holder whose lease ran
 // out cannot record over the next one. All of an applicant's keys share the hash tag
@@ -10,28 +10,29 @@ import { allpassError } from '../errors.mjs';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
-// KEYS: lock, last, handled, fence. ARGV: now, lease, time ('' for none), digest, random.
+// KEYS: lock, last, handled, fence. ARGV: now, lease, time ('' for none), digest, random, window.
+// The time is claimed as the applicant's last when its event starts, not when it is recorded:
+// Redis cannot undo what onEvent wrote, so once a newer event may have written, no older one
+// may run after it, even if the newer one's process dies before recording (it is retried: an
+// equal time is not stale).
 const BEGIN = `
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'locked'} end
 if redis.call('ZSCORE', KEYS[3], ARGV[4]) then return {'duplicate'} end
 local last = redis.call('GET', KEYS[2])
 if ARGV[3] ~= '' and last and tonumber(last) > tonumber(ARGV[3]) then return {'stale', last} end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'locked'} end
 local token = redis.call('INCR', KEYS[4]) .. ':' .. ARGV[5]
 redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6]) end
+redis.call('PEXPIRE', KEYS[4], ARGV[6])
 return {'proceed', token}`;
 
-// KEYS: lock, last, handled, fence. ARGV: token, time ('' for none), digest, expiry, window.
+// KEYS: lock, handled. ARGV: token, digest, expiry, window. Records the payload as handled,
+// only while the token still holds the lock (fencing), and lets the applicant go.
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' then
-  local last = redis.call('GET', KEYS[2])
-  if not last or tonumber(last) < tonumber(ARGV[2]) then redis.call('SET', KEYS[2], ARGV[2]) end
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
-end
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
-redis.call('PEXPIRE', KEYS[3], ARGV[5])
-redis.call('PEXPIRE', KEYS[4], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('DEL', KEYS[1])
 return 1`;
 
@@ -141,7 +142,7 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
       const giveUp = Date.now() + lockWaitMs;
       let answer;
       for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-        answer = await run('BEGIN', keys, [Date.now(), leaseMs, time ?? '', digest, random]);
+        answer = await run('BEGIN', keys, [Date.now(), leaseMs, time ?? '', digest, random, duplicateWindowMs]);
         if (answer[0] !== 'locked') break;
         if (Date.now() >= giveUp) throw allpassError('STORE_FAILED', undefined, `another event of this applicant held its lock for more than lockWaitMs (${lockWaitMs} ms)`);
         await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
@@ -163,7 +164,7 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
           if (settled) return;
           settled = true;
           clearInterval(renew);
-          const recorded = await run('COMMIT', keys, [token, time ?? '', digest, Date.now() + duplicateWindowMs, duplicateWindowMs]);
+          const recorded = await run('COMMIT', [keys[0], keys[2]], [token, digest, Date.now() + duplicateWindowMs, duplicateWindowMs]);
           if (Number(recorded) !== 1) {
             throw allpassError('STORE_FAILED', undefined, 'the applicant lock was lost before the event was recorded (its lease ran out, or Redis restarted): answered 500, so Allpass retries');
           }
