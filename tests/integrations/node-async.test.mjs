@@ -35,6 +35,14 @@ const closing = (server) => new Promise((resolve) => {
   server.closeAllConnections();
   server.close(() => resolve());
 });
+/** Runs `fn(url of /webhook)` against a node:http server, closed afterwards. */
+async function serving(server, fn) {
+  try {
+    await fn(`${await listening(server)}/webhook`);
+  } finally {
+    await closing(server);
+  }
+}
 
 /** A body in three chunks, the last after a pause: the server has it all only after awaiting. */
 function chunked(body) {
@@ -78,11 +86,7 @@ describe('createNodeMiddleware after async middleware', () => {
       await sleep(20);
       await allpass(req, res);
     });
-    try {
-      await deliver(`${await listening(server)}/webhook`, log);
-    } finally {
-      await closing(server);
-    }
+    await serving(server, (url) => deliver(url, log));
   });
 
   it('Express 5: an async middleware (a store lookup) before the route', async () => {
@@ -94,11 +98,7 @@ describe('createNodeMiddleware after async middleware', () => {
     });
     app.post('/webhook', allpass);
     const server = http.createServer(app);
-    try {
-      await deliver(`${await listening(server)}/webhook`, log);
-    } finally {
-      await closing(server);
-    }
+    await serving(server, (url) => deliver(url, log));
   });
 
   it('Koa 3: an awaited middleware before it', async () => {
@@ -113,11 +113,7 @@ describe('createNodeMiddleware after async middleware', () => {
       await allpass(ctx.req, ctx.res);
     });
     const server = http.createServer(app.callback());
-    try {
-      await deliver(`${await listening(server)}/webhook`, log);
-    } finally {
-      await closing(server);
-    }
+    await serving(server, (url) => deliver(url, log));
   });
 
   it('Fastify 5: an async onRequest hook, the body read by the middleware from the raw stream', async () => {
@@ -149,15 +145,12 @@ describe('createNodeMiddleware after async middleware', () => {
       for await (const _ of req); // a parser that consumed the body and kept nothing
       await allpass(req, res);
     });
-    try {
-      const url = `${await listening(server)}/webhook`;
+    await serving(server, async (url) => {
       const response = await request(url, { body: JSON.stringify(envelope(applicantEvent(), keys.current)), headers: { 'content-type': 'application/json' } });
       assert.equal(response.status, 400);
       assert.deepEqual(log.events, []);
       assert.equal(log.errors.length, 1);
       assert.equal(log.errors[0][2], 400);
-    } finally {
-      await closing(server);
-    }
+    });
   });
 });

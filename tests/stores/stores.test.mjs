@@ -83,6 +83,23 @@ const kinds = {
   },
 };
 
+/**
+ * Another process that makes `store` (in `setup`, a module body), takes applicant 'crash' and
+ * holds it until it is killed with SIGKILL: resolves once it is dead.
+ */
+async function killedWhileHolding(setup) {
+  const script = join(installed.dir, `hold-${randomUUID()}.mjs`);
+  writeFileSync(script, `${setup}
+    await store.begin({ applicantId: 'crash', time: 1, eventTime: 'x', digest: 'a' });
+    console.log('holding');
+    setInterval(() => {}, 1000);
+  `);
+  const child = spawn(process.execPath, [script], { cwd: installed.dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => child.stdout.on('data', (chunk) => String(chunk).includes('holding') && resolve()));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.on('exit', resolve));
+}
+
 /** A handler on `store` with every callback recorded; `onEvent` may be replaced. */
 async function handlerOn(store, overrides = {}) {
   const { createWebhookHandler } = await load('node.mjs');
@@ -247,19 +264,11 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
 
   it('a process killed (SIGKILL) while it holds an applicant: the server lets the applicant go', async () => {
     const { store, prefix } = await kinds.postgres({ lockTimeoutMs: 5_000 });
-    const script = join(installed.dir, 'hold-pg.mjs');
-    writeFileSync(script, `
+    await killedWhileHolding(`
       import pg from ${JSON.stringify(pathToFileURL(join(here, 'node_modules/pg/lib/index.js')).href)};
       import { postgresStore } from 'allpass-crypto/postgres';
       const store = postgresStore({ pool: new pg.Pool({ connectionString: ${JSON.stringify(postgres.connectionString)} }), prefix: ${JSON.stringify(prefix)} });
-      await store.begin({ applicantId: 'crash', time: 1, eventTime: 'x', digest: 'a' });
-      console.log('holding');
-      setInterval(() => {}, 1000);
     `);
-    const child = spawn(process.execPath, [script], { cwd: installed.dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((resolve) => child.stdout.on('data', (chunk) => String(chunk).includes('holding') && resolve()));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
     const next = await store.begin({ applicantId: 'crash', time: 2, eventTime: 'x', digest: 'b' });
     assert.equal(next.outcome, 'proceed');
     await next.abort();
@@ -298,20 +307,13 @@ describe('Redis: scripts, leases and fencing', () => {
 
     it(`${kind}: a process killed while it holds an applicant: free after leaseMs`, async () => {
       const { store, prefix } = await kinds[kind]({ leaseMs: 300, lockWaitMs: 5_000 });
-      const script = join(installed.dir, `hold-redis-${randomUUID()}.mjs`);
-      writeFileSync(script, `
+      await killedWhileHolding(`
         import { createClient } from ${JSON.stringify(pathToFileURL(join(here, 'node_modules/redis/dist/index.js')).href)};
         import { redisStore } from 'allpass-crypto/redis';
         const client = createClient({ url: ${JSON.stringify(redis.url)} });
         await client.connect();
-        await redisStore(client, { prefix: ${JSON.stringify(prefix)}, leaseMs: 300 }).begin({ applicantId: 'crash', time: 1, eventTime: 'x', digest: 'a' });
-        console.log('holding');
-        setInterval(() => {}, 1000);
+        const store = redisStore(client, { prefix: ${JSON.stringify(prefix)}, leaseMs: 300 });
       `);
-      const child = spawn(process.execPath, [script], { cwd: installed.dir, stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise((resolve) => child.stdout.on('data', (chunk) => String(chunk).includes('holding') && resolve()));
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.on('exit', resolve));
       const next = await store.begin({ applicantId: 'crash', time: 2, eventTime: 'x', digest: 'b' });
       assert.equal(next.outcome, 'proceed');
       await next.abort();
