@@ -1,1 +1,3 @@
 export * from './dist/node/allpass_crypto.js';
+// The package's own declarations (errors, the JavaScript layer), beside the WebAssembly build's.
+export * from './lib/types.cjs';

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AllpassCipher, decryptData, generateKey, isAllpassError } from '../node.mjs';
+import { hintFor } from '../lib/codes.mjs';
 
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const NAME = 'allpass-crypto';
@@ -219,19 +220,9 @@ class Failure extends Error {
   }
 }
 
-/** What to do about the common failures, chosen by the package's stable code and reason. */
+/** What to do about the common failures, chosen by the package's stable code and reason (lib/codes.mjs). */
 function fixFor(error) {
-  const { code, reason } = error;
-  if (error.fix) return error.fix;
-  if (reason === 'ARGUMENTS_SWAPPED') return 'the key and the data look swapped: the key goes in ALLPASS_KEY or --key-file, the webhook in FILE or stdin';
-  if (code === 'INVALID_KEY' && reason === 'BASE64') return 'Allpass keys are hex: copy the key from the Allpass Integration page as it is, without converting it';
-  if (code === 'INVALID_KEY') return 'use the AES-256-CBC key from the Allpass Integration page: 64 characters, 0-9 and a-f';
-  if (code === 'INVALID_CIPHERTEXT' && reason === 'BASE64') return 'Allpass sends hex (its docs call it "Base64" by mistake): pass the data field exactly as received';
-  if (code === 'INVALID_CIPHERTEXT') return 'pass the webhook body, or its data field exactly as received (it was cut, joined or re-encoded)';
-  if (code === 'DECRYPT_FAILED') return 'the key does not match this payload (every Allpass application has its own key), or the payload was altered';
-  if (code === 'INVALID_JSON') return 'pass the raw request body, or only its data string';
-  if (code === 'INVALID_ENVELOPE') return 'a webhook body looks like {"status":true,"statusCode":200,"data":"…","time":"…"}';
-  return undefined;
+  return error.fix ?? hintFor(error)?.fix;
 }
 
 /** A run of 64 hex characters is a key until shown otherwise: never printed, whatever carried it. */

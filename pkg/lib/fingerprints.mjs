@@ -26,7 +26,8 @@ export class FingerprintSet {
     this.size = 0;
     const seed = new Uint32Array(2);
     globalThis.crypto.getRandomValues(seed);
-    [this.seedHi, this.seedLo] = seed;
+    this.seedHi = seed[0];
+    this.seedLo = seed[1];
   }
 
   home(hi, lo) {

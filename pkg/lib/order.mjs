@@ -116,6 +116,7 @@ export function checkLastSeen(lastSeen) {
 /**
  * The ordering state of one handler: `run(event, handle)` as `processInOrder`, with calls for the
  * same applicant queued one behind the other in this process.
+ * @param {import('./types.cjs').OrderOptions<any>} [options]
  */
 export function createOrder({ lastSeen, timeOf, onStale } = {}) {
   checkLastSeen(lastSeen);

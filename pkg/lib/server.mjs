@@ -2,7 +2,8 @@
 // and `make serve` both run this file (through bin/allpass-crypto.mjs).
 //
 //   POST /webhook          open to anyone: stores the raw body (JSON, at most 1 MB), answers 200
-//   GET  /                 the page (../www/), and /dist/web/* the package's browser build
+//   GET  /                 the page (../www/), /dist/web/* the package's browser build, and
+//                          /lib/codes.mjs (the error hints the page shows)
 //   GET  /webhooks         the stored bodies, oldest first
 //   GET  /events           Server-Sent Events: `webhook` per arrival, `forward` per forward result
 //
@@ -45,6 +46,8 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 /** The page, and the browser build it imports as ../dist/web/ (the same layout on disk). */
 export const WWW = resolve(HERE, '../www');
 export const DIST_WEB = resolve(HERE, '../dist/web');
+/** The one module of lib/ the page imports (as ../lib/codes.mjs: the error hints, no imports of its own). */
+const PAGE_LIB = '/lib/codes.mjs';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -66,6 +69,11 @@ const CSP = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * What `createServer` returns: node:http's server and the inbox's own fields.
+ * @typedef {import('node:http').Server & { token: string, forwardTo?: string, inboxStats(): Record<string, number>, closeAllEvents(): void }} InboxServer
+ */
 
 /** A file under `root` as { body, type }, or null if the path escapes it or does not exist. */
 export async function staticFile(root, urlPath) {
@@ -132,6 +140,7 @@ function budget(total) {
  * - `collectGarbage`: a full garbage collection (the CLI passes V8's); called every
  *   COLLECT_EVERY_BYTES received, so a burst of large bodies does not leave hundreds of MB of
  *   dead strings waiting for the collector's own schedule.
+ * @param {{ log?: (line: string) => void, token?: string, forwardTo?: string, collectGarbage?: () => void }} [options]
  */
 export function createServer({ log = () => {}, token = randomBytes(24).toString('base64url'), forwardTo, collectGarbage } = {}) {
   if (forwardTo !== undefined) {
@@ -283,7 +292,7 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
     return send(response, 401, { error: 'token required: open the URL printed by `allpass-crypto serve`' });
   }
 
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, async (request, response) => {
+  const server = /** @type {InboxServer} */ (http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 }, async (request, response) => {
     try {
       const url = new URL(request.url, 'http://localhost');
       const { pathname } = url;
@@ -312,8 +321,9 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
 
       if (pathname === '/webhooks') return send(response, 200, stored);
       if (pathname === '/events') return events(request, response);
-      const file = pathname.startsWith('/dist/web/') ? await staticFile(DIST_WEB, pathname.slice('/dist/web/'.length)) : await staticFile(WWW, pathname);
-      if (!file || pathname.endsWith('.mjs') || pathname.endsWith('.png')) return send(response, 404, { error: 'not found' });
+      const file = pathname === PAGE_LIB ? await staticFile(resolve(HERE), 'codes.mjs')
+        : pathname.startsWith('/dist/web/') ? await staticFile(DIST_WEB, pathname.slice('/dist/web/'.length)) : await staticFile(WWW, pathname);
+      if (!file || (pathname.endsWith('.mjs') && pathname !== PAGE_LIB) || pathname.endsWith('.png')) return send(response, 404, { error: 'not found' });
       response.writeHead(200, {
         'content-type': file.type,
         'content-security-policy': CSP,
@@ -328,7 +338,7 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
       if (!response.headersSent) send(response, 500, { error: 'internal error' });
       else response.destroy();
     }
-  });
+  }));
   server.on('clientError', (_, socket) => socket.destroy());
   server.token = token;
   server.forwardTo = forwardTo;
@@ -352,14 +362,17 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
   return server;
 }
 
-/** Starts the server and resolves to { server, url, origin } once it listens. */
+/** Starts the server and resolves to { server, url, origin } once it listens.
+ * @param {{ port?: number, host?: string } & Parameters<typeof createServer>[0]} [options]
+ * @returns {Promise<{ server: InboxServer, url: string, origin: string }>}
+ */
 export function startServer({ port = 8080, host = '127.0.0.1', ...options } = {}) {
   const server = createServer(options);
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      const { port: actual } = server.address();
+      const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());
       const shownHost = host.includes(':') ? `[${host}]` : host;
       const origin = `http://${shownHost}:${actual}`;
       resolveStart({ server, origin, url: `${origin}/?token=${server.token}` });

@@ -38,6 +38,8 @@ export function createTamperGuard({ blocks }) {
      * a block of another body) or 'unchecked' (not hex blocks: the core's format error follows).
      * Call `handled()` on the result once the event was handled. `digest` (of the whole data)
      * and `blocks` (each block's fingerprint, 16 hex characters) are what a shared store keeps.
+     * @param {unknown} data
+     * @returns {Promise<{ verdict: 'new' | 'redelivery' | 'tampered' | 'unchecked', handled(): void, digest?: string, blocks?: string[] }>}
      */
     async inspect(data) {
       if (typeof data !== 'string') return { verdict: 'unchecked', handled() {} };

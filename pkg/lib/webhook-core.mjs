@@ -119,6 +119,17 @@ export function webhookCore(options) {
     if (seen.verdict === 'tampered') {
       return report(tamperedError(), context, 400);
     }
+    if (seen.verdict === 'new' && store.checkBlocks) {
+      // Another process may have handled the body this one is made from. Asked before anything
+      // is decrypted, so the answer and its timing never depend on a forgery's plaintext.
+      let shared;
+      try {
+        shared = await store.checkBlocks({ digest: seen.digest, blocks: seen.blocks });
+      } catch (error) {
+        return report(error, context, 500);
+      }
+      if (shared === 'tampered') return report(tamperedError(), context, 400);
+    }
     let event;
     try {
       event = getCipher().parseWebhook(envelope ?? body);
@@ -150,16 +161,6 @@ export function webhookCore(options) {
         const error = allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time');
         return report(error, context, timeOf ? 500 : 400);
       }
-    }
-    if (seen.verdict === 'new' && store.checkBlocks) {
-      // Another process may have handled the body this one is made from.
-      let shared;
-      try {
-        shared = await store.checkBlocks({ digest: seen.digest, blocks: seen.blocks });
-      } catch (error) {
-        return report(error, context, 500);
-      }
-      if (shared === 'tampered') return report(tamperedError(), context, 400);
     }
     let lease;
     try {

@@ -1,6 +1,7 @@
 // The debugging page. All decryption happens here, in WebAssembly; the key never leaves the tab.
 // Everything a webhook contains is untrusted: it is only ever put on the page as text.
 import init, { AllpassCipher, createWebhook, decryptData, generateKey, parseWebhook } from '../dist/web/allpass_crypto.js';
+import { hintFor } from '../lib/codes.mjs';
 
 await init();
 
@@ -12,28 +13,11 @@ const el = (tag, props = {}, ...children) => {
 };
 const REMEMBER = 'allpass-crypto:key';
 
-// What each error code means for someone debugging an integration, and what to do about it.
-const EXPLAIN = {
-  INVALID_KEY: ['The key is not a valid Allpass key.', 'Copy the AES-256-CBC key from the Allpass Integration page as it is: 64 characters, 0-9 and a-f.'],
-  INVALID_CIPHERTEXT: ['The encrypted data is not hex(IV) + hex(ciphertext).', 'Paste the data field exactly as it was received: it was cut, joined or re-encoded on the way.'],
-  DECRYPT_FAILED: ['The key does not match this payload, or the payload was altered.', 'Use the key of the application that sent this webhook: every Allpass application has its own key.'],
-  INVALID_JSON: ['The input is not valid JSON.', 'Paste the raw request body, or only its data string.'],
-  INVALID_ENVELOPE: ['This JSON is not an Allpass webhook envelope.', 'A webhook body looks like { "status": true, "statusCode": 200, "data": "…", "time": "…" }.'],
-  INVALID_ARGUMENT: ['The input has the wrong type or is too large.', 'Paste text: the webhook body or its data string.'],
-  RNG_FAILED: ['This browser has no secure random number generator.', 'Use a current browser.'],
-};
-// More precise causes, recognised from the library's message.
-const SPECIAL = [
-  [/swapped/, 'The key and the payload look swapped (the vendor’s sample call passes them the wrong way round).', 'Put the 64-character key in the key field and the webhook in the input box.'],
-  [/key looks like base64/, 'The key looks base64-encoded, but Allpass keys are hex.', 'Copy the key from the Integration page again, without converting it.'],
-  [/looks like base64/, 'The data looks like base64, but Allpass sends hex (its docs call it “Base64” by mistake).', 'Paste the data field as received; do not convert it.'],
-  [/hex characters, expected 64/, 'The key has the wrong length.', 'An Allpass key is exactly 64 hex characters; check nothing was cut off or added.'],
-  [/whole webhook body/, 'This is a whole webhook body where only its data string was expected.', 'Paste it into the input box as it is: the page detects envelopes.'],
-];
-
+// What each error means for someone debugging an integration, and what to do about it: the
+// package's one list of hints (lib/codes.mjs, also the CLI's), by stable code and reason.
 function explain(error) {
-  const [cause, fix] = SPECIAL.find(([pattern]) => pattern.test(error.message))?.slice(1) ?? EXPLAIN[error.code] ?? ['Unexpected error.', ''];
-  return { code: error.code ?? 'ERROR', message: error.message, cause, fix };
+  const { cause, fix } = hintFor(error) ?? { cause: 'Unexpected error.', fix: '' };
+  return { code: error.code ?? 'ERROR', message: error.message, cause, fix: fix && `${fix[0].toUpperCase()}${fix.slice(1)}.` };
 }
 
 function showError(box, error) {

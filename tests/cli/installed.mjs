@@ -42,6 +42,8 @@ export function runCli(bin, args, { input, env = {}, cwd } = {}) {
       if (error && typeof error.code !== 'number') return reject(error);
       resolveRun({ status: error ? error.code : 0, stdout, out: stdout.toString('utf8'), err: stderr.toString('utf8') });
     });
+    // A command that exits before reading stdin (a usage error) closes it first: EPIPE is not a failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

@@ -15,6 +15,8 @@ const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 /**
  * A store in memory. `lastSeen` (optional): the older `{ get, set, compareAndSet? }` store, which
  * then keeps the times; digests stay here. `entries` bounds the digests kept.
+ * @param {{ lastSeen?: import('../types.cjs').LastSeenStore, duplicateWindowMs?: number, entries?: number, now?: () => number }} [options]
+ * @returns {import('../types.cjs').WebhookStore}
  */
 export function memoryStore({ lastSeen, duplicateWindowMs = WEEK_MS, entries = 65_536, now = Date.now } = {}) {
   checkLastSeen(lastSeen);

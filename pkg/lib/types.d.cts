@@ -1,3 +1,41 @@
+// The package's own declarations: the errors of every layer, and the JavaScript layer (lib/*.mjs:
+// handlers, stores, API client, type guards). Each entry's .d.mts/.d.cts re-exports this file
+// beside its WebAssembly build's .d.ts, which declares the core API and the types below import.
+// A .d.cts, importing the CommonJS build's .d.ts: an ES-module declaration file could not be
+// re-exported by node.d.cts under `module: node16` (TS1479); ES modules may import either.
+// The code and reason unions are checked against lib/codes.mjs by tests/node/codes.test.mjs, and
+// lib/*.mjs against these declarations by tests/integrations/types.test.mjs (checkJs).
+import type { AllpassKey, Webhook } from '../dist/node/allpass_crypto.js';
+
+/** The stable code on every error this package throws, as `error.code`. */
+export type AllpassErrorCode =
+  | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
+  | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED'
+  /** Thrown by the API client (`createClient`): a non-2xx answer, a redirect or `status: false`. */
+  | 'API_ERROR'
+  /** Given to a webhook handler's `onError`: a body made of another body's ciphertext blocks (a forgery). */
+  | 'TAMPERED'
+  /** Given to `onError`: a decrypted payload the handler refuses (not an object, another `appKey`, your `validate`). */
+  | 'INVALID_PAYLOAD'
+  /** Given to `onError`: the store could not take or keep the applicant's lock, or `compareAndSet` never succeeded. */
+  | 'STORE_FAILED';
+/**
+ * The specific, public cause of a format error, as `error.reason` (absent on `DECRYPT_FAILED`,
+ * whose cause stays secret, and on `INVALID_JSON` / `INVALID_ENVELOPE`, whose message says it).
+ */
+export type AllpassErrorReason =
+  | 'EMPTY' | 'WRONG_LENGTH' | 'BASE64' | 'NON_HEX' | 'ARGUMENTS_SWAPPED' | 'KEY_COUNT' | 'WHOLE_BODY'
+  | 'ODD_LENGTH' | 'TOO_SHORT' | 'NOT_WHOLE_BLOCKS' | 'TOO_LONG'
+  | 'WRONG_TYPE' | 'NOT_SERIALIZABLE' | 'NO_BODY' | 'UNREADABLE'
+  /** JavaScript-layer causes: see `INVALID_ENVELOPE`, `INVALID_PAYLOAD`, `API_ERROR`. */
+  | 'FUTURE_TIME' | 'NOT_OBJECT' | 'APP_KEY' | 'VALIDATE' | 'REDIRECT';
+/** What every function of this package throws: an `Error` named `AllpassCryptoError`. */
+export interface AllpassError extends Error {
+  name: 'AllpassCryptoError';
+  code: AllpassErrorCode;
+  reason?: AllpassErrorReason;
+}
+
 /** True when `value` is an error thrown by this package (an `AllpassError`), whatever realm or copy of the package threw it. */
 export function isAllpassError(value: unknown): value is AllpassError;
 
