@@ -1,81 +1,95 @@
-// A bounded set of 64-bit fingerprints, oldest forgotten first: open addressing in typed arrays
-// (8 bytes a slot, half full at most), so a million entries cost 24 MiB, not a Set's ~100 MiB.
-// Slots are chosen by a hash keyed with a random seed, so no sender can pile its entries into one
-// probe chain. Web-standard JavaScript only.
+// A bounded set of 64-bit fingerprints that forgets the oldest first, in two generations: the
+// newest entries fill one open-addressing table (a typed array, 8 bytes a slot, half full at
+// most); when it is full it becomes the old one and the table before it is emptied for reuse.
+// So it remembers at least the last capacity / 2 entries and at most `capacity`, in about 16
+// bytes an entry, with no per-entry deletion. Slots are chosen by a hash keyed with a random
+// seed, so no sender can pile its entries into one probe chain. Web-standard JavaScript only.
+//
+// A fingerprint is passed as (array, index): words[index] and words[index + 1], two 32-bit
+// words. Passed as numbers, values from 2^30 up would be boxed by V8 on every call.
 
 /** The murmur3 32-bit finaliser: every input bit moves every output bit. */
 function mix(x) {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
+  return x ^ (x >>> 16);
 }
 
-export class FingerprintSet {
-  /** Holds at most `capacity` fingerprints; adding one more forgets the oldest. */
-  constructor(capacity) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > 2 ** 26) throw new RangeError('capacity must be a whole number from 1 to 2^26');
+/** One open-addressing table: (hi, lo) side by side; (0, 0) is an empty slot. */
+class Table {
+  constructor(entries, seed) {
     let slots = 2;
-    while (slots < capacity * 2) slots *= 2;
+    while (slots < entries * 2) slots *= 2;
     this.mask = slots - 1;
-    this.hi = new Uint32Array(slots);
-    this.lo = new Uint32Array(slots);
-    this.used = new Uint8Array(slots);
-    this.capacity = capacity;
-    this.order = new Uint32Array(capacity * 2); // (hi, lo) pairs in arrival order, a ring
-    this.next = 0;
+    this.words = new Uint32Array(slots * 2);
     this.size = 0;
+    this.seed = seed;
+  }
+
+  /** Where words[i], words[i + 1] is, or the empty slot where it would go (as a word index). */
+  slot(words, i) {
+    const table = this.words;
+    const hi = words[i];
+    const lo = words[i + 1];
+    let at = mix(mix(hi ^ this.seed[0]) ^ lo ^ this.seed[1]) & this.mask;
+    for (;;) {
+      const h = table[at * 2];
+      const l = table[at * 2 + 1];
+      if ((h === hi && l === lo) || (h === 0 && l === 0)) return at * 2;
+      at = (at + 1) & this.mask;
+    }
+  }
+
+  has(words, i) {
+    const at = this.slot(words, i);
+    return this.words[at] !== 0 || this.words[at + 1] !== 0;
+  }
+
+  /** Adds it unless present; true when added. */
+  add(words, i) {
+    const at = this.slot(words, i);
+    if (this.words[at] !== 0 || this.words[at + 1] !== 0) return false;
+    this.words[at] = words[i];
+    this.words[at + 1] = words[i + 1];
+    this.size++;
+    return true;
+  }
+
+  clear() {
+    this.words.fill(0);
+    this.size = 0;
+  }
+}
+
+/**
+ * The set. A fingerprint of (0, 0) would read as an empty slot: callers store (0, 1) instead
+ * (`fingerprintsOf` in ./tamper.mjs does), so the two are one fingerprint here.
+ */
+export class FingerprintSet {
+  /** Holds the last capacity / 2 fingerprints at least, `capacity` at most. */
+  constructor(capacity) {
+    if (!Number.isSafeInteger(capacity) || capacity < 2 || capacity > 2 ** 26) throw new RangeError('capacity must be a whole number from 2 to 2^26');
     const seed = new Uint32Array(2);
     globalThis.crypto.getRandomValues(seed);
-    this.seedHi = seed[0];
-    this.seedLo = seed[1];
+    this.half = Math.ceil(capacity / 2);
+    this.current = new Table(this.half, seed);
+    this.previous = new Table(this.half, seed);
   }
 
-  home(hi, lo) {
-    return mix(mix(hi ^ this.seedHi) ^ lo ^ this.seedLo) & this.mask;
+  /** Whether words[i], words[i + 1] is in the set. */
+  has(words, i) {
+    return this.current.has(words, i) || this.previous.has(words, i);
   }
 
-  /** The slot holding (hi, lo), or -1. */
-  find(hi, lo) {
-    for (let at = this.home(hi, lo); this.used[at]; at = (at + 1) & this.mask) {
-      if (this.hi[at] === hi && this.lo[at] === lo) return at;
+  /** Adds words[i], words[i + 1]. */
+  add(words, i) {
+    if (this.current.has(words, i)) return;
+    if (this.current.size >= this.half) {
+      const emptied = this.previous;
+      emptied.clear();
+      this.previous = this.current;
+      this.current = emptied;
     }
-    return -1;
-  }
-
-  has(hi, lo) {
-    return this.find(hi >>> 0, lo >>> 0) >= 0;
-  }
-
-  add(hi, lo) {
-    hi >>>= 0;
-    lo >>>= 0;
-    if (this.find(hi, lo) >= 0) return;
-    if (this.size === this.capacity) this.remove(this.order[this.next * 2], this.order[this.next * 2 + 1]);
-    let at = this.home(hi, lo);
-    while (this.used[at]) at = (at + 1) & this.mask;
-    this.used[at] = 1;
-    this.hi[at] = hi;
-    this.lo[at] = lo;
-    this.order[this.next * 2] = hi;
-    this.order[this.next * 2 + 1] = lo;
-    this.next = (this.next + 1) % this.capacity;
-    this.size++;
-  }
-
-  /** Deletes by shifting later members of the probe chain back (no tombstones to pile up). */
-  remove(hi, lo) {
-    let hole = this.find(hi, lo);
-    if (hole < 0) return;
-    for (let at = (hole + 1) & this.mask; this.used[at]; at = (at + 1) & this.mask) {
-      const home = this.home(this.hi[at], this.lo[at]);
-      // Stays if its home lies cyclically in (hole, at]: moving it would put it before its home.
-      const stays = hole <= at ? hole < home && home <= at : hole < home || home <= at;
-      if (stays) continue;
-      this.hi[hole] = this.hi[at];
-      this.lo[hole] = this.lo[at];
-      hole = at;
-    }
-    this.used[hole] = 0;
-    this.size--;
+    this.current.add(words, i);
   }
 }

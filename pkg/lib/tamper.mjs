@@ -9,10 +9,38 @@
 // Two memories, so that garbage cannot flush what matters: blocks of bodies that became
 // handled events (which no one can add to without the key), and blocks of every other body.
 // Web-standard JavaScript only (crypto.subtle for the digests).
+import { sha256Hex } from './digest.mjs';
 import { FingerprintSet } from './fingerprints.mjs';
 
-const HEX_BLOCKS = /^(?:[0-9a-fA-F]{32}){2,}$/;
-const hexBytes = new TextEncoder();
+/** A hex digit's value, either case; -1 for anything else. */
+function digit(code) {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * Each 16-byte block's first 8 bytes as two 32-bit words (a fingerprint; ciphertext is random,
+ * and a forgery must reuse a block exactly), or null when `hex` is not whole blocks of hex (the
+ * core then names the format error). Only the digits read are checked: the core checks the rest.
+ */
+function fingerprintsOf(hex) {
+  if (hex.length < 64 || hex.length % 32 !== 0) return null;
+  const words = new Uint32Array(hex.length / 16);
+  for (let word = 0; word < words.length; word++) {
+    const at = (word >> 1) * 32 + (word & 1) * 8;
+    let value = 0;
+    for (let i = 0; i < 8; i++) {
+      const d = digit(hex.charCodeAt(at + i));
+      if (d < 0) return null;
+      value = value * 16 + d;
+    }
+    words[word] = value;
+  }
+  // (0, 0) marks an empty slot in a FingerprintSet: such a block is remembered as (0, 1).
+  for (let i = 0; i < words.length; i += 2) if (words[i] === 0 && words[i + 1] === 0) words[i + 1] = 1;
+  return words;
+}
 
 /** The memory a handler keeps; `blocks` is how many fingerprints each of the two tiers holds. */
 export function createTamperGuard({ blocks }) {
@@ -25,7 +53,7 @@ export function createTamperGuard({ blocks }) {
   }
 
   function remember(into, fingerprints, digest) {
-    for (let i = 0; i < fingerprints.length; i += 2) into.blocks.add(fingerprints[i], fingerprints[i + 1]);
+    for (let i = 0; i < fingerprints.length; i += 2) into.blocks.add(fingerprints, i);
     into.bodies.delete(digest);
     into.bodies.set(digest, true);
     if (into.bodies.size > into.maxBodies) into.bodies.delete(into.bodies.keys().next().value);
@@ -43,35 +71,30 @@ export function createTamperGuard({ blocks }) {
      */
     async inspect(data) {
       if (typeof data !== 'string') return { verdict: 'unchecked', handled() {} };
-      const hex = data.trim().toLowerCase();
-      if (!HEX_BLOCKS.test(hex)) return { verdict: 'unchecked', handled() {} };
-      const fingerprints = new Uint32Array(hex.length / 16);
+      const hex = data.trim();
+      const fingerprints = fingerprintsOf(hex);
+      if (!fingerprints) return { verdict: 'unchecked', handled() {} };
+      const digest = (await sha256Hex(hex.toLowerCase())).slice(0, 32);
+      const result = (verdict) => ({
+        verdict,
+        digest,
+        handled: () => remember(tiers.handled, fingerprints, digest),
+        // For a shared store only: built when asked for.
+        get blocks() {
+          return Array.from({ length: fingerprints.length / 2 }, (_, i) => hex.slice(i * 32, i * 32 + 16).toLowerCase());
+        },
+      });
+      if (tiers.other.bodies.has(digest) || tiers.handled.bodies.has(digest)) return result('redelivery');
       for (let i = 0; i < fingerprints.length; i += 2) {
-        fingerprints[i] = Number.parseInt(hex.slice(i * 16, i * 16 + 8), 16);
-        fingerprints[i + 1] = Number.parseInt(hex.slice(i * 16 + 8, i * 16 + 16), 16);
-      }
-      const digest = toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', hexBytes.encode(hex))).subarray(0, 16));
-      const handled = () => remember(tiers.handled, fingerprints, digest);
-      const shared = { digest, blocks: Array.from({ length: fingerprints.length / 2 }, (_, i) => hex.slice(i * 32, i * 32 + 16)) };
-      if (tiers.other.bodies.has(digest) || tiers.handled.bodies.has(digest)) return { verdict: 'redelivery', handled, ...shared };
-      for (let i = 0; i < fingerprints.length; i += 2) {
-        const hi = fingerprints[i];
-        const lo = fingerprints[i + 1];
         // A forgery's own new blocks are not remembered with its digest: sending it again must
         // be refused again, never taken for a redelivery and decrypted.
-        if (tiers.other.blocks.has(hi, lo) || tiers.handled.blocks.has(hi, lo)) {
-          for (let j = 0; j < fingerprints.length; j += 2) tiers.other.blocks.add(fingerprints[j], fingerprints[j + 1]);
+        if (tiers.other.blocks.has(fingerprints, i) || tiers.handled.blocks.has(fingerprints, i)) {
+          for (let j = 0; j < fingerprints.length; j += 2) tiers.other.blocks.add(fingerprints, j);
           return { verdict: 'tampered', handled() {} };
         }
       }
       remember(tiers.other, fingerprints, digest);
-      return { verdict: 'new', handled, ...shared };
+      return result('new');
     },
   };
-}
-
-function toHex(bytes) {
-  let text = '';
-  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
-  return text;
 }

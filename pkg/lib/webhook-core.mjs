@@ -6,6 +6,7 @@
 // blocks of another is refused before it is decrypted (./tamper.mjs), so a captured webhook is
 // no oracle. 200 means handled, stale or already handled; 500 means our side failed (retried).
 import { wasm } from './api.mjs';
+import { sha256Hex } from './digest.mjs';
 import { allpassError, isAllpassError } from './errors.mjs';
 import { timeValue } from './order.mjs';
 import { memoryStore } from './stores/memory.mjs';
@@ -15,14 +16,13 @@ import { createTamperGuard } from './tamper.mjs';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** How far in the future an envelope `time` may be before it is refused (clocks differ). */
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000;
-/** Block fingerprints remembered per tier (./tamper.mjs): 2^18, 4 MiB of ciphertext, 6 MiB each. */
+/** Block fingerprints per tier (./tamper.mjs): the last 2^17 at least (2 MiB of ciphertext), 2^18 at most; 4 MiB each. */
 export const DEFAULT_REMEMBER_BLOCKS = 2 ** 18;
 /** How long a handled payload is remembered: longer than the vendor's 10 retries. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 const TOO_LARGE = Symbol('too large');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const textBytes = new TextEncoder();
 
 function whole(name, value, fallback, min) {
   const number = value ?? fallback;
@@ -43,12 +43,6 @@ function parsed(body) {
 
 const tamperedError = () => allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)");
 
-async function digestOf(text) {
-  const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', textBytes.encode(text)));
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
-}
 
 export function webhookCore(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
@@ -62,7 +56,7 @@ export function webhookCore(options) {
   if (appKey !== undefined && (typeof appKey !== 'string' || appKey.trim() === '')) throw new TypeError('`appKey` must be your application key (the `appKey` field of every applicant webhook)');
   const maxBodyBytes = whole('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
   const clockSkewMs = whole('clockSkewMs', options.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0);
-  const guard = createTamperGuard({ blocks: whole('rememberBlocks', options.rememberBlocks, DEFAULT_REMEMBER_BLOCKS, 1) });
+  const guard = createTamperGuard({ blocks: whole('rememberBlocks', options.rememberBlocks, DEFAULT_REMEMBER_BLOCKS, 2) });
   if (options.store !== undefined && lastSeen !== undefined) throw new TypeError('give `store` or `lastSeen`, not both (a store keeps the times itself)');
   const store = options.store ?? memoryStore({ lastSeen, duplicateWindowMs: whole('duplicateWindowMs', options.duplicateWindowMs, DEFAULT_DUPLICATE_WINDOW_MS, 1) });
   if (store === null || typeof store !== 'object' || typeof store.begin !== 'function') throw new TypeError('`store` must be a webhook store: memoryStore(), postgresStore({ pool }), redisStore(client), or your own with begin()');
@@ -164,7 +158,7 @@ export function webhookCore(options) {
     }
     let lease;
     try {
-      lease = await store.begin({ applicantId, time, eventTime, digest: await digestOf(JSON.stringify(event.data)) });
+      lease = await store.begin({ applicantId, time, eventTime, digest: await sha256Hex(JSON.stringify(event.data)) });
       if (lease.outcome === 'duplicate') {
         if (onDuplicate) await onDuplicate(event);
       } else if (lease.outcome === 'stale') {
@@ -172,7 +166,7 @@ export function webhookCore(options) {
       } else {
         try {
           await onEvent(event, lease.context ? { ...context, ...lease.context } : context);
-          await lease.commit({ digest: seen.digest, blocks: seen.blocks });
+          await lease.commit(seen); // its `blocks` are built only for a store that reads them
         } catch (error) {
           await Promise.resolve(lease.abort(error)).catch(() => {});
           throw error;
