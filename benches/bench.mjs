@@ -6,6 +6,8 @@
 // 2. Browser: the same workload in headless Chromium against WebCrypto (browser-run.mjs).
 // 3. Engines: the AES-256 engines alone in WebAssembly (engine-run.mjs, on each Node binary),
 //    from a bench-only module built here with the wasm crate's `bench` feature.
+// 4. Webhooks: throughput and latency over HTTP on 127.0.0.1, createNodeMiddleware with each
+//    store (memory, Redis, PostgreSQL) vs the vendor's snippet in Express (webhooks.mjs).
 // Runs one thing at a time: every measurement has the machine to itself.
 //
 // Usage (from `make bench`, which packs the package first): node bench.mjs [node binary …]
@@ -21,6 +23,7 @@ import assert from 'node:assert/strict';
 import { nodeCrypto, REFERENCE } from './contenders.mjs';
 import { SIZES, OPS, payloadOfSize } from './common.mjs';
 import { runBrowser, runBrowserEngines, chromiumVersion } from './browser-run.mjs';
+import { webhookSection } from './webhooks.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -125,6 +128,23 @@ const chromium = chromiumVersion();
 if (!engineError) {
   log('Chromium: the engines');
   engines.push({ label: chromium, ...(await runBrowserEngines({ benchWebDir: benchWasmWeb, outDir: join(root, 'target/bench-browser-engines') })) });
+}
+
+// Last, so it too has the machine to itself: its own processes (receivers, PostgreSQL, Redis).
+let webhooks;
+let webhookError;
+try {
+  log('webhooks: throughput through node:http and Express, three stores (webhooks.mjs)');
+  webhooks = runJson(process.execPath, 'webhooks.mjs', ['--json']);
+} catch (error) {
+  let cause;
+  try {
+    cause = JSON.parse(error.stdout).error;
+  } catch {
+    // no word from the step itself
+  }
+  webhookError = cause ?? String(error.message ?? error).split('\n')[0];
+  log(`webhook throughput not measured: ${webhookError}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,7 +318,8 @@ ${browserTargets}
 ## AES engines alone in WebAssembly
 
 ${engineSection}
-`;
+
+${webhookSection(webhooks, webhookError)}`;
 const resultsPath = join(here, 'RESULTS.md');
 const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
 const levers = previous.includes('\n## Levers') ? previous.slice(previous.indexOf('\n## Levers')) : '';
