@@ -114,18 +114,17 @@ export function postgresStore(options) {
         await session.query('begin');
         await session.query(`select set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`, [`${lockTimeoutMs}ms`, `${leaseMs}ms`]);
         await session.query('select pg_advisory_xact_lock(hashtextextended($1, 7))', [applicantId ?? `\n${digest}`]);
-        const duplicate = await session.query(`select 1 from ${t('handled')} where applicant_id = $1 and digest = $2 and expires_at > now()`, [scope, digest]);
-        if (duplicate.rows.length > 0) {
+        const { rows } = await session.query(`select
+            exists (select 1 from ${t('handled')} where applicant_id = $1 and digest = $2 and expires_at > now()) as duplicate,
+            (select last_time_ms from ${t('applicants')} where applicant_id = $3) as last`, [scope, digest, applicantId]);
+        if (rows[0].duplicate) {
           await rollback(session);
           return { outcome: 'duplicate' };
         }
-        if (applicantId !== null && time !== null) {
-          const { rows } = await session.query(`select last_time_ms from ${t('applicants')} where applicant_id = $1`, [applicantId]);
-          const last = rows.length ? Number(rows[0].last_time_ms) : undefined;
-          if (last !== undefined && time < last) {
-            await rollback(session);
-            return { outcome: 'stale', last: new Date(last).toISOString() };
-          }
+        const last = rows[0].last === null ? undefined : Number(rows[0].last);
+        if (time !== null && last !== undefined && time < last) {
+          await rollback(session);
+          return { outcome: 'stale', last: new Date(last).toISOString() };
         }
       } catch (error) {
         await rollback(session);
@@ -140,16 +139,18 @@ export function postgresStore(options) {
           if (settled) return;
           settled = true;
           try {
-            await session.query(`insert into ${t('handled')} (applicant_id, digest, expires_at) values ($1, $2, now() + $3 * interval '1 millisecond')
-              on conflict (applicant_id, digest) do update set expires_at = excluded.expires_at`, [scope, digest, duplicateWindowMs]);
-            if (applicantId !== null && time !== null) {
-              await session.query(`insert into ${t('applicants')} (applicant_id, last_time_ms) values ($1, $2)
-                on conflict (applicant_id) do update set last_time_ms = greatest(${t('applicants')}.last_time_ms, excluded.last_time_ms)`, [applicantId, time]);
-            }
-            if (body.blocks?.length && body.digest) {
-              await session.query(`insert into ${t('blocks')} (fingerprint, body_digest, expires_at)
-                select unnest($1::bigint[]), $2, now() + $3 * interval '1 millisecond' on conflict (fingerprint) do nothing`, [body.blocks.map(toBigint), body.digest, duplicateWindowMs]);
-            }
+            // One statement: the payload, the applicant's time (when it has one), the body's blocks.
+            const blocks = body.blocks?.length && body.digest ? body.blocks.map(toBigint) : [];
+            await session.query(`with handled as (
+                insert into ${t('handled')} (applicant_id, digest, expires_at) values ($1, $2, now() + $3 * interval '1 millisecond')
+                on conflict (applicant_id, digest) do update set expires_at = excluded.expires_at
+              ), applicant as (
+                insert into ${t('applicants')} (applicant_id, last_time_ms) select $4::text, $5::bigint where $4::text is not null and $5::bigint is not null
+                on conflict (applicant_id) do update set last_time_ms = greatest(${t('applicants')}.last_time_ms, excluded.last_time_ms)
+              )
+              insert into ${t('blocks')} (fingerprint, body_digest, expires_at)
+                select unnest($6::bigint[]), $7, now() + $3 * interval '1 millisecond' on conflict (fingerprint) do nothing`,
+              [scope, digest, duplicateWindowMs, applicantId, time, blocks, body.digest ?? '']);
             await sweep(session);
             await session.query('commit');
             session.release();
