@@ -75,6 +75,7 @@ function readStream(req, max, tooLarge) {
     req.on('error', onError);
     req.on('aborted', onAborted);
     req.on('close', onAborted); // closed before 'end': the client went away
+    req.resume(); // a 'data' listener does not restart a stream an earlier middleware paused
   });
 }
 

@@ -6,8 +6,9 @@
 // (the IV too) of every body that reaches decryption, and refuse any body that reuses one,
 // before decrypting it, unless it is the very same `data` again (a redelivery).
 //
-// Two memories, so that garbage cannot flush what matters: blocks of bodies that became
-// handled events (which no one can add to without the key), and blocks of every other body.
+// Two memories, so that garbage cannot flush what matters: blocks of bodies that decrypted to an
+// acceptable payload (which no one can add to without the key, but with a captured body's own
+// blocks), and blocks of every other body.
 // Web-standard JavaScript only (crypto.subtle for the digests).
 import { sha256Hex } from './digest.mjs';
 import { FingerprintSet } from './fingerprints.mjs';
@@ -44,7 +45,7 @@ function fingerprintsOf(hex) {
 
 /** The memory a handler keeps; `blocks` is how many fingerprints each of the two tiers holds. */
 export function createTamperGuard({ blocks }) {
-  const tiers = { other: tier(blocks), handled: tier(blocks) };
+  const tiers = { other: tier(blocks), decrypted: tier(blocks) };
 
   function tier(capacity) {
     // A new body adds at least two blocks (IV and one), so capacity / 2 digests outlive the
@@ -52,48 +53,57 @@ export function createTamperGuard({ blocks }) {
     return { blocks: new FingerprintSet(capacity), bodies: new Map(), maxBodies: Math.ceil(capacity / 2) };
   }
 
-  function remember(into, fingerprints, digest) {
+  /** Remembers the body's blocks, and its digest with the envelope time it first came with. */
+  function remember(into, fingerprints, digest, time) {
     for (let i = 0; i < fingerprints.length; i += 2) into.blocks.add(fingerprints, i);
+    const first = Math.min(time, into.bodies.get(digest) ?? Infinity);
     into.bodies.delete(digest);
-    into.bodies.set(digest, true);
+    into.bodies.set(digest, first);
     if (into.bodies.size > into.maxBodies) into.bodies.delete(into.bodies.keys().next().value);
   }
 
   return {
     /**
-     * Looks at an envelope's `data` before anything decrypts it: `{ verdict, admit }` where
-     * verdict is 'new', 'redelivery' (the same data as a body seen before), 'tampered' (reuses
-     * a block of another body) or 'unchecked' (not hex blocks: the core's format error follows).
-     * Call `handled()` on the result once the event was handled. `digest` (of the whole data)
-     * and `blocks` (each block's fingerprint, 16 hex characters) are what a shared store keeps.
+     * Looks at an envelope's `data` (and its `time`, ms) before anything decrypts it: `verdict`
+     * is 'new', 'redelivery' (the same data as a body seen before; `firstTime` the time it
+     * first came with), 'tampered' (reuses a block of another body) or 'unchecked' (not hex
+     * blocks: the core's format error follows). Call `decrypted()` on the result as soon as the
+     * body decrypted to an acceptable payload: its blocks then move to the memory that garbage
+     * cannot flush. `digest` (of the whole data) and `blocks` (each block's fingerprint, 16 hex
+     * characters) are what a shared store keeps: it may know a 'tampered' body for the genuine
+     * one (its blocks claimed by its own digest) when this process saw a forgery of it first.
      * @param {unknown} data
-     * @returns {Promise<{ verdict: 'new' | 'redelivery' | 'tampered' | 'unchecked', handled(): void, digest?: string, blocks?: string[] }>}
+     * @param {number} [time]
+     * @returns {Promise<{ verdict: 'new' | 'redelivery' | 'tampered' | 'unchecked', decrypted(): void, digest?: string, firstTime?: number, blocks?: string[] }>}
      */
-    async inspect(data) {
-      if (typeof data !== 'string') return { verdict: 'unchecked', handled() {} };
+    async inspect(data, time) {
+      const unchecked = { verdict: /** @type {const} */ ('unchecked'), decrypted() {} };
+      if (typeof data !== 'string') return unchecked;
       const hex = data.trim();
       const fingerprints = fingerprintsOf(hex);
-      if (!fingerprints) return { verdict: 'unchecked', handled() {} };
+      if (!fingerprints) return unchecked;
       const digest = (await sha256Hex(hex.toLowerCase())).slice(0, 32);
+      const at = Number.isFinite(time) ? time : Infinity;
       const result = (verdict) => ({
         verdict,
         digest,
-        handled: () => remember(tiers.handled, fingerprints, digest),
+        firstTime: Math.min(tiers.other.bodies.get(digest) ?? Infinity, tiers.decrypted.bodies.get(digest) ?? Infinity, at),
+        decrypted: () => remember(tiers.decrypted, fingerprints, digest, at),
         // For a shared store only: built when asked for.
         get blocks() {
           return Array.from({ length: fingerprints.length / 2 }, (_, i) => hex.slice(i * 32, i * 32 + 16).toLowerCase());
         },
       });
-      if (tiers.other.bodies.has(digest) || tiers.handled.bodies.has(digest)) return result('redelivery');
+      if (tiers.other.bodies.has(digest) || tiers.decrypted.bodies.has(digest)) return result('redelivery');
       for (let i = 0; i < fingerprints.length; i += 2) {
         // A forgery's own new blocks are not remembered with its digest: sending it again must
         // be refused again, never taken for a redelivery and decrypted.
-        if (tiers.other.blocks.has(fingerprints, i) || tiers.handled.blocks.has(fingerprints, i)) {
+        if (tiers.other.blocks.has(fingerprints, i) || tiers.decrypted.blocks.has(fingerprints, i)) {
           for (let j = 0; j < fingerprints.length; j += 2) tiers.other.blocks.add(fingerprints, j);
-          return { verdict: 'tampered', handled() {} };
+          return result('tampered');
         }
       }
-      remember(tiers.other, fingerprints, digest);
+      remember(tiers.other, fingerprints, digest, at);
       return result('new');
     },
   };

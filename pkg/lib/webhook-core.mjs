@@ -109,20 +109,21 @@ export function webhookCore(options) {
       return report(allpassError('INVALID_ARGUMENT', 'TOO_LONG', `the webhook body is over maxBodyBytes (${maxBodyBytes} bytes)`), context, 413);
     }
     const envelope = parsed(body);
-    const seen = await guard.inspect(envelope?.data);
-    if (seen.verdict === 'tampered') {
-      return report(tamperedError(), context, 400);
-    }
-    if (seen.verdict === 'new' && store.checkBlocks) {
-      // Another process may have handled the body this one is made from. Asked before anything
-      // is decrypted, so the answer and its timing never depend on a forgery's plaintext.
+    const seen = await guard.inspect(envelope?.data, timeValue(envelope?.time));
+    if (store.checkBlocks && (seen.verdict === 'new' || seen.verdict === 'tampered')) {
+      // Another process may have decrypted the body this one is made from; or this process saw
+      // a forgery first, and the store knows this body for the genuine one (its blocks claimed
+      // by its own digest). Asked before anything is decrypted, so neither the answer nor its
+      // timing depends on a forgery's plaintext.
       let shared;
       try {
         shared = await store.checkBlocks({ digest: seen.digest, blocks: seen.blocks });
       } catch (error) {
         return report(error, context, 500);
       }
-      if (shared === 'tampered') return report(tamperedError(), context, 400);
+      if (shared === 'tampered' || (seen.verdict === 'tampered' && shared !== 'redelivery')) return report(tamperedError(), context, 400);
+    } else if (seen.verdict === 'tampered') {
+      return report(tamperedError(), context, 400);
     }
     let event;
     try {
@@ -134,6 +135,20 @@ export function webhookCore(options) {
     }
     const refused = refusal(event.data);
     if (refused) return report(refused, context, 400);
+    // It decrypted to an acceptable payload: from now on its blocks are kept where garbage
+    // cannot push them out, whatever happens to the event (a 500 is retried with these blocks),
+    // here and, with a shared store, for every process (claimed before onEvent, not at commit:
+    // a forgery sent elsewhere while this event fails or runs must find them taken).
+    seen.decrypted();
+    if (seen.digest !== undefined && store.claimBlocks) {
+      let claim;
+      try {
+        claim = await store.claimBlocks({ digest: seen.digest, blocks: seen.blocks });
+      } catch (error) {
+        return report(error, context, 500);
+      }
+      if (claim === 'tampered') return report(tamperedError(), context, 400);
+    }
     // The envelope's `time` is not encrypted: one far in the future would otherwise become the
     // applicant's last time and turn every later genuine event stale.
     if (timeValue(event.time) > Date.now() + clockSkewMs) {
@@ -149,6 +164,12 @@ export function webhookCore(options) {
         return report(error, context, 500);
       }
       time = timeValue(eventTime);
+      // The same data again (a redelivery, or a replay with a new envelope time): ordered by the
+      // time it first came with, so a replayed `time` can never be recorded as the last one.
+      if (!timeOf && seen.verdict === 'redelivery' && seen.firstTime < time) {
+        time = seen.firstTime;
+        eventTime = new Date(time).toISOString();
+      }
       // A time that is not a date cannot be ordered: a malformed envelope like any other (a
       // custom `timeOf` is the caller's code: 500).
       if (Number.isNaN(time)) {
@@ -166,7 +187,7 @@ export function webhookCore(options) {
       } else {
         try {
           await onEvent(event, lease.context ? { ...context, ...lease.context } : context);
-          await lease.commit(seen); // its `blocks` are built only for a store that reads them
+          await lease.commit();
         } catch (error) {
           await Promise.resolve(lease.abort(error)).catch(() => {});
           throw error;
@@ -175,7 +196,6 @@ export function webhookCore(options) {
     } catch (error) {
       return report(error, context, 500);
     }
-    seen.handled();
     return 200;
   }
 

@@ -146,6 +146,24 @@ describe('a captured body, attacked', () => {
     assert.ok(strong.log.errors.every((error) => error.code === 'TAMPERED'), 'refused as forgeries, not as padding or JSON failures');
   });
 
+  it('a replay of a failed delivery with a near-future time is ordered by its first time: later genuine events are not made stale', async () => {
+    let fail = true;
+    const strong = hardened({
+      onEvent: (event) => {
+        if (fail) throw new Error('the database is down');
+        strong.log.events.push(event.data.stepName);
+      },
+    });
+    const id = applicantEvent().id;
+    const first = envelope(applicantEvent({ id, stepName: 'first' }), keys.current, minutesAgo(3));
+    assert.equal(await strong.send(first), 500);
+    fail = false;
+    assert.equal(await strong.send({ ...first, time: new Date(Date.now() + 4 * 60_000).toISOString() }), 200, 'handled, as the genuine payload it is');
+    assert.equal(await strong.send(envelope(applicantEvent({ id, stepName: 'second' }), keys.current, minutesAgo(1))), 200);
+    assert.deepEqual(strong.log.events, ['first', 'second'], 'the later event is not stale');
+    assert.deepEqual(strong.log.stale, []);
+  });
+
   it('a replay with a far-future time cannot silence the applicant: refused; a near-future one is a duplicate; later genuine events are handled', async () => {
     const id = applicantEvent().id;
     const first = applicantEvent({ id, stepName: 'first' });
@@ -194,18 +212,37 @@ describe('redeliveries are not forgeries', () => {
     assert.deepEqual(strong.log.errors.slice(1).map((error) => error.code), ['TAMPERED', 'TAMPERED']);
   });
 
-  it('memory is bounded: past `rememberBlocks` other blocks, a captured body of an evicted, unhandled delivery gives at most one differing answer', async () => {
-    const strong = hardened({ rememberBlocks: 64, onEvent: () => Promise.reject(new Error('never handled')) });
+  it('a delivery that failed (500) stays protected however much garbage follows: its forgeries get the uniform 400', async () => {
+    const strong = hardened({ rememberBlocks: 64, onEvent: () => Promise.reject(new Error('the database is down')) });
     const captured = envelope(applicantEvent(), keys.current, minutesAgo(1));
     assert.equal(await strong.send(captured), 500);
     for (let i = 0; i < 10; i++) await strong.send(envelope(applicantEvent(), keys.stranger, minutesAgo(1)));
-    const statuses = [];
     for (let flip = 1; flip < 40; flip++) {
       const iv = Buffer.from(captured.data.slice(0, 32), 'hex');
       iv[9] ^= flip;
-      statuses.push(await strong.send(withIv(captured, iv)));
+      assert.equal(await strong.send(withIv(captured, iv)), 400);
     }
-    assert.ok(statuses.filter((status) => status !== 400).length <= 1, `answers ${statuses}`);
+    assert.equal(strong.log.errors.at(-1).code, 'TAMPERED');
+  });
+
+  it('a body never decrypted here, its blocks pushed out by garbage: one differing answer per flush at most, and a forgery that decrypts ends it', async () => {
+    const strong = hardened({ rememberBlocks: 64, onEvent: () => Promise.reject(new Error('never handled')) });
+    const captured = envelope(applicantEvent(), keys.current, minutesAgo(1)); // intercepted, never delivered here
+    const flush = async () => {
+      for (let i = 0; i < 10; i++) await strong.send(envelope(applicantEvent(), keys.stranger, minutesAgo(1)));
+    };
+    const answers = [];
+    for (let round = 0; round < 3; round++) {
+      await flush();
+      for (let flip = 1; flip < 10; flip++) {
+        const iv = Buffer.from(captured.data.slice(0, 32), 'hex');
+        iv[9] ^= flip + round * 10;
+        answers.push(await strong.send(withIv(captured, iv)));
+      }
+    }
+    // The first forgery decrypts (a changed id is still JSON): its blocks are then protected,
+    // and no flush brings them back.
+    assert.ok(answers.filter((status) => status !== 400).length <= 1, `answers ${answers}`);
   });
 
   it('a handled body stays remembered however much garbage arrives after it (garbage fills the other tier only)', async () => {

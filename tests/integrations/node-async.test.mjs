@@ -139,6 +139,16 @@ describe('createNodeMiddleware after async middleware', () => {
     }
   });
 
+  it('node:http: a stream an earlier middleware paused is still read', async () => {
+    const { log, allpass } = recorder();
+    const server = http.createServer(async (req, res) => {
+      req.pause();
+      await sleep(20);
+      await allpass(req, res);
+    });
+    await serving(server, (url) => deliver(url, log));
+  });
+
   it('a stream someone else already read is still refused: NO_BODY, the uniform 400', async () => {
     const { log, allpass } = recorder();
     const server = http.createServer(async (req, res) => {

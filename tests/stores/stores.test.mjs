@@ -160,6 +160,31 @@ for (const [kind, make] of Object.entries(kinds)) {
       assert.ok(steps.includes(11), 'the newest is handled');
     });
 
+    it('a delivery that failed in one process: a forgery of it is refused in another, and its retry is handled there', { skip: kind === 'memory' && 'one process: covered by tests/integrations/captured.test.mjs' }, async () => {
+      const { store, twin } = await make();
+      let fail = true;
+      const one = await handlerOn(store, {
+        onEvent: () => {
+          if (fail) throw new Error('the database is down');
+        },
+      });
+      const two = await handlerOn(twin);
+      const payload = applicantEvent();
+      const captured = envelope(payload, keys.current, minutesAgo(1));
+      assert.equal(await one.send(captured), 500);
+      const iv = Buffer.from(captured.data.slice(0, 32), 'hex');
+      iv[8] ^= 1; // a changed applicant id, still JSON
+      assert.equal(await two.send({ ...captured, data: iv.toString('hex') + captured.data.slice(32) }), 400);
+      assert.deepEqual(two.log.events, [], 'the forgery never reached onEvent');
+      assert.deepEqual(two.log.errors, ['TAMPERED']);
+      fail = false;
+      assert.equal(await two.send(captured), 200, "Allpass's retry, to the other process");
+      assert.deepEqual(two.log.events, [payload]);
+      const three = await handlerOn(twin);
+      assert.equal(await three.send(captured), 200, 'and to a third: a duplicate now');
+      assert.equal(three.log.duplicates.length, 1);
+    });
+
     // memoryStore is one process's: there each handler's own guard refuses forgeries (captured.test.mjs).
     it('a captured body attacked through the other process: IV flipping recovers nothing, no forgery handled', { skip: kind === 'memory' && 'one process: covered by tests/integrations/captured.test.mjs' }, async () => {
       const { store, twin } = await make();
@@ -191,6 +216,21 @@ for (const [kind, make] of Object.entries(kinds)) {
     });
   });
 }
+
+describe('memoryStore', () => {
+  it('waits for an applicant lockWaitMs at most: an onEvent that hangs makes the next event of its applicant fail (500), not wait for ever', async () => {
+    const { memoryStore } = await load('node.mjs');
+    let release;
+    const hanging = new Promise((resolve) => (release = resolve));
+    const one = await handlerOn(memoryStore({ lockWaitMs: 100 }), { onEvent: () => hanging });
+    const id = randomUUID();
+    const first = one.send(envelope(applicantEvent({ id }), keys.current, minutesAgo(2)));
+    assert.equal(await one.send(envelope(applicantEvent({ id }), keys.current, minutesAgo(1))), 500);
+    assert.deepEqual(one.log.errors, ['STORE_FAILED']);
+    release();
+    assert.equal(await first, 200);
+  });
+});
 
 describe('PostgreSQL: exactly once, and what the connection can do to it', () => {
   it("README's DDL is what migrate() runs", async () => {
@@ -341,6 +381,16 @@ describe('Redis: scripts, leases and fencing', () => {
       const again = await store.begin({ applicantId: 'fenced', time: 3, eventTime: 'x', digest: 'a' });
       assert.equal(again.outcome, 'proceed', "the first holder's payload was not recorded");
       await again.abort();
+    });
+
+    it(`${kind}: an onEvent that hangs holds its applicant maxHoldMs at most; its late commit is refused`, async () => {
+      const { store } = await kinds[kind]({ leaseMs: 100, maxHoldMs: 300, lockWaitMs: 5_000 });
+      const hung = await store.begin({ applicantId: 'hung', time: 1, eventTime: 'x', digest: 'a' });
+      assert.equal(hung.outcome, 'proceed');
+      const next = await store.begin({ applicantId: 'hung', time: 2, eventTime: 'x', digest: 'b' });
+      assert.equal(next.outcome, 'proceed', 'free once the hold ran out');
+      await assert.rejects(hung.commit(), (error) => error.code === 'STORE_FAILED');
+      await next.commit();
     });
 
     it(`${kind}: a process killed while it holds an applicant: free after leaseMs`, async () => {

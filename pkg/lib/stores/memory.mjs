@@ -1,4 +1,4 @@
-// memoryStore(): the store contract (./README in types.d.ts, `WebhookStore`) in this process's
+// memoryStore(): the store contract (`WebhookStore` in types.d.cts) in this process's
 // memory: order, once and one-at-a-time for one process, and for tests. Web-standard JavaScript.
 //
 // The contract, which postgres.mjs and redis.mjs keep across processes:
@@ -8,17 +8,19 @@
 //     { outcome: 'stale', last }               `time` is older than the newest handled (ms)
 //     { outcome: 'proceed', context, commit(), abort() }
 //   and with 'proceed' holds the applicant until commit() (records time and digest) or abort().
+import { allpassError } from '../errors.mjs';
 import { checkLastSeen, isStale, recordLastSeen } from '../order.mjs';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * A store in memory. `lastSeen` (optional): the older `{ get, set, compareAndSet? }` store, which
- * then keeps the times; digests stay here. `entries` bounds the digests kept.
- * @param {{ lastSeen?: import('../types.cjs').LastSeenStore, duplicateWindowMs?: number, entries?: number, now?: () => number }} [options]
+ * then keeps the times; digests stay here. `entries` bounds the digests kept; `lockWaitMs` (10 s)
+ * how long an event waits while another of its applicant is handled.
+ * @param {Parameters<typeof import('../types.cjs').memoryStore>[0] & { now?: () => number }} [options] as declared (`now`: tests' clock)
  * @returns {import('../types.cjs').WebhookStore}
  */
-export function memoryStore({ lastSeen, duplicateWindowMs = WEEK_MS, entries = 65_536, now = Date.now } = {}) {
+export function memoryStore({ lastSeen, duplicateWindowMs = WEEK_MS, entries = 65_536, lockWaitMs = 10_000, now = Date.now } = {}) {
   checkLastSeen(lastSeen);
   const times = lastSeen ?? new Map();
   const handled = new Map(); // `${applicantId}\n${digest}` → expiry, oldest first
@@ -54,7 +56,20 @@ export function memoryStore({ lastSeen, duplicateWindowMs = WEEK_MS, entries = 6
         release();
         if (queues.get(scope) === mine) queues.delete(scope);
       };
-      await previous;
+      // Waiting is bounded: past lockWaitMs the event fails (500, retried) and gives its turn up
+      // at once, so the queue behind it moves as soon as the holder finishes.
+      let timer;
+      const waited = await Promise.race([
+        previous.then(() => true),
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve(false), lockWaitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!waited) {
+        done();
+        throw allpassError('STORE_FAILED', undefined, `another event of this applicant held it for more than lockWaitMs (${lockWaitMs} ms)`);
+      }
       try {
         const key = `${applicantId ?? ''}\n${digest}`;
         if ((handled.get(key) ?? 0) > now()) {

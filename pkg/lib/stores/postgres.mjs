@@ -74,12 +74,11 @@ export function postgresStore(options) {
     session.release();
   }
 
-  /** Deletes expired rows now and then, in small batches: no cron needed. */
+  /** Deletes expired handled payloads now and then (500 every 64 commits, one added a commit):
+   * no cron needed. Expired blocks go as new ones are claimed. */
   async function sweep(session) {
     if (commits++ % 64 !== 0) return;
-    for (const table of ['handled', 'blocks']) {
-      await session.query(`delete from ${t(table)} where ctid in (select ctid from ${t(table)} where expires_at < now() limit 500)`);
-    }
+    await session.query(`delete from ${t('handled')} where ctid in (select ctid from ${t('handled')} where expires_at < now() limit 500)`);
   }
 
   return {
@@ -107,8 +106,27 @@ export function postgresStore(options) {
       return rows.every((row) => row.body_digest === digest) ? 'redelivery' : 'tampered';
     },
 
-    async begin({ applicantId, time, digest }) {
+    /**
+     * Takes the body's blocks for its digest (committed at once, whatever becomes of the event),
+     * sweeping twice as many expired ones as it adds; 'tampered' when one belongs to another body.
+     */
+    async claimBlocks({ digest, blocks }) {
+      const fingerprints = blocks.map(toBigint);
+      await pool.query(`with swept as (
+          delete from ${t('blocks')} where ctid in (select ctid from ${t('blocks')} where expires_at < now() limit $4)
+        )
+        insert into ${t('blocks')} (fingerprint, body_digest, expires_at)
+        select unnest($1::bigint[]), $2, now() + $3 * interval '1 millisecond' on conflict (fingerprint) do nothing`, [fingerprints, digest, duplicateWindowMs, 2 * fingerprints.length]);
+      const { rows } = await pool.query(`select exists (select 1 from ${t('blocks')} where fingerprint = any($1::bigint[]) and body_digest <> $2 and expires_at > now()) as tampered`, [fingerprints, digest]);
+      return rows[0].tampered ? 'tampered' : 'claimed';
+    },
+
+    async begin({ applicantId, time: exact, digest }) {
       const scope = applicantId ?? '';
+      const time = exact === null ? null : Math.floor(exact); // a bigint column: whole ms
+      // A payload already handled needs no lock, no client of its own: replays cost one query.
+      const known = await pool.query(`select 1 from ${t('handled')} where applicant_id = $1 and digest = $2 and expires_at > now()`, [scope, digest]);
+      if (known.rows.length > 0) return { outcome: 'duplicate' };
       const session = await checkout();
       try {
         await session.query('begin');
@@ -135,22 +153,18 @@ export function postgresStore(options) {
       return {
         outcome: 'proceed',
         context: { db: session.client },
-        async commit(body = {}) {
+        async commit() {
           if (settled) return;
           settled = true;
           try {
-            // One statement: the payload, the applicant's time (when it has one), the body's blocks.
-            const blocks = body.blocks?.length && body.digest ? body.blocks.map(toBigint) : [];
+            // One statement: the payload, and the applicant's time when it has one.
             await session.query(`with handled as (
                 insert into ${t('handled')} (applicant_id, digest, expires_at) values ($1, $2, now() + $3 * interval '1 millisecond')
                 on conflict (applicant_id, digest) do update set expires_at = excluded.expires_at
-              ), applicant as (
-                insert into ${t('applicants')} (applicant_id, last_time_ms) select $4::text, $5::bigint where $4::text is not null and $5::bigint is not null
-                on conflict (applicant_id) do update set last_time_ms = greatest(${t('applicants')}.last_time_ms, excluded.last_time_ms)
               )
-              insert into ${t('blocks')} (fingerprint, body_digest, expires_at)
-                select unnest($6::bigint[]), $7, now() + $3 * interval '1 millisecond' on conflict (fingerprint) do nothing`,
-              [scope, digest, duplicateWindowMs, applicantId, time, blocks, body.digest ?? '']);
+              insert into ${t('applicants')} (applicant_id, last_time_ms) select $4::text, $5::bigint where $4::text is not null and $5::bigint is not null
+                on conflict (applicant_id) do update set last_time_ms = greatest(${t('applicants')}.last_time_ms, excluded.last_time_ms)`,
+              [scope, digest, duplicateWindowMs, applicantId, time]);
             await sweep(session);
             await session.query('commit');
             session.release();

@@ -24,7 +24,6 @@ if ARGV[3] ~= '' and last and tonumber(last) > tonumber(ARGV[3]) then return {'s
 local token = redis.call('INCR', KEYS[4]) .. ':' .. ARGV[5]
 redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6]) end
-redis.call('PEXPIRE', KEYS[4], ARGV[6])
 return {'proceed', token}`;
 
 // KEYS: lock, handled. ARGV: token, digest, expiry, window. Records the payload as handled,
@@ -46,35 +45,47 @@ const EXTEND = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
-// KEYS: blocks (hash fingerprint → body digest), expiries (zset fingerprint → expiry ms).
-// ARGV: now, digest, fingerprints… Answers 'tampered' when a block belongs to another body.
-const CHECK_BLOCKS = `
-local seen = 0
-for i = 3, #ARGV do
-  local owner = redis.call('HGET', KEYS[1], ARGV[i])
-  if owner then
-    local expiry = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[i]) or '0')
-    if expiry > tonumber(ARGV[1]) then
-      if owner ~= ARGV[2] then return 'tampered' end
-      seen = seen + 1
+// Blocks: KEYS[1] a hash fingerprint → the digest of the body that claimed it, KEYS[2] a zset
+// fingerprint → expiry (ms), for sweeping. Fingerprints are read 1,000 at a time (HMGET), well
+// inside Lua's limit on unpack.
+const OWNERS = `
+local function owners(from)
+  local own = false
+  for i = from, #ARGV, 1000 do
+    local found = redis.call('HMGET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+    for j = 1, #found do
+      local owner = found[j]
+      if owner then
+        if owner ~= ARGV[2] then return 'tampered' end
+        own = true
+      end
     end
   end
-end
-if seen > 0 then return 'redelivery' end
-return 'new'`;
+  if own then return 'redelivery' end
+  return 'new'
+end`;
 
-// KEYS: blocks, expiries. ARGV: now, digest, expiry, fingerprints… Also forgets up to 500
-// expired blocks, so the memory needs no cron.
-const REMEMBER_BLOCKS = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 500)
-for _, fingerprint in ipairs(expired) do redis.call('HDEL', KEYS[1], fingerprint) end
-if #expired > 0 then redis.call('ZREM', KEYS[2], unpack(expired)) end
-for i = 4, #ARGV do
+// ARGV: now, digest, fingerprints… 'tampered' when a block belongs to another body,
+// 'redelivery' when blocks belong to this one, else 'new'.
+const CHECK_BLOCKS = `${OWNERS}
+return owners(3)`;
+
+// ARGV: now, digest, expiry, sweep, fingerprints… Sweeps up to `sweep` expired blocks, then
+// takes the body's blocks for its digest unless one belongs to another body ('tampered').
+const CLAIM_BLOCKS = `${OWNERS}
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[4]))
+for i = 1, #expired, 1000 do
+  local batch = { unpack(expired, i, math.min(i + 999, #expired)) }
+  redis.call('HDEL', KEYS[1], unpack(batch))
+  redis.call('ZREM', KEYS[2], unpack(batch))
+end
+if owners(5) == 'tampered' then return 'tampered' end
+for i = 5, #ARGV do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[2]) == 1 then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[i]) end
 end
-return 1`;
+return 'claimed'`;
 
-const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, CHECK_BLOCKS, REMEMBER_BLOCKS };
+const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, CHECK_BLOCKS, CLAIM_BLOCKS };
 
 async function sha1(text) {
   const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text)));
@@ -94,12 +105,14 @@ function commandSender(client) {
 /**
  * Options: `prefix` (key prefix, default 'allpass:'), `duplicateWindowMs` (7 days), `leaseMs`
  * (how long a lock outlives a crashed holder: 30 s; a live holder extends it while `onEvent`
- * runs), `lockWaitMs` (how long an event waits for its applicant: 10 s, then 500).
+ * runs, for `maxHoldMs` at most: 60 s), `lockWaitMs` (how long an event waits for its
+ * applicant: 10 s, then 500). `context.fencingToken` is `N:random`, N growing with every lock
+ * taken on the applicant (the counter never expires).
  */
-export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WEEK_MS, leaseMs = 30_000, lockWaitMs = 10_000 } = {}) {
+export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WEEK_MS, leaseMs = 30_000, lockWaitMs = 10_000, maxHoldMs = 60_000 } = {}) {
   const send = commandSender(client);
   if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string');
-  for (const [name, value] of Object.entries({ duplicateWindowMs, leaseMs, lockWaitMs })) {
+  for (const [name, value] of Object.entries({ duplicateWindowMs, leaseMs, lockWaitMs, maxHoldMs })) {
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`\`${name}\` must be a whole number of milliseconds, at least 1`);
   }
   // SHA-1s of the scripts, computed once; a failure is not cached (it is tried again next time).
@@ -136,6 +149,10 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
       return String(await run('CHECK_BLOCKS', blockKeys, [Date.now(), digest, ...blocks]));
     },
 
+    async claimBlocks({ digest, blocks }) {
+      return String(await run('CLAIM_BLOCKS', blockKeys, [Date.now(), digest, Date.now() + duplicateWindowMs, 2 * blocks.length, ...blocks]));
+    },
+
     async begin({ applicantId, time, digest }) {
       const keys = keysOf(applicantId ?? `\n${digest}`);
       const random = Array.from(globalThis.crypto.getRandomValues(new Uint32Array(2)), (word) => word.toString(36)).join('');
@@ -150,9 +167,12 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
       if (answer[0] === 'duplicate') return { outcome: 'duplicate' };
       if (answer[0] === 'stale') return { outcome: 'stale', last: new Date(Number(answer[1])).toISOString() };
       const token = String(answer[1]);
-      // While onEvent runs, the lease is renewed; if it was lost (Redis restarted, a pause
-      // longer than the lease), the commit below refuses.
+      // While onEvent runs, the lease is renewed, for `maxHoldMs` at most (an onEvent that hangs
+      // must not hold the applicant for ever); if it was lost (Redis restarted, a pause longer
+      // than the lease, the hold ran out), the commit below refuses.
+      const holdUntil = Date.now() + maxHoldMs;
       const renew = setInterval(() => {
+        if (Date.now() + leaseMs > holdUntil) return clearInterval(renew);
         run('EXTEND', [keys[0]], [token, leaseMs]).catch(() => {});
       }, Math.max(1, Math.floor(leaseMs / 3)));
       renew.unref?.();
@@ -160,18 +180,13 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
       return {
         outcome: 'proceed',
         context: { fencingToken: token },
-        async commit(body = {}) {
+        async commit() {
           if (settled) return;
           settled = true;
           clearInterval(renew);
           const recorded = await run('COMMIT', [keys[0], keys[2]], [token, digest, Date.now() + duplicateWindowMs, duplicateWindowMs]);
           if (Number(recorded) !== 1) {
-            throw allpassError('STORE_FAILED', undefined, 'the applicant lock was lost before the event was recorded (its lease ran out, or Redis restarted): answered 500, so Allpass retries');
-          }
-          if (body.blocks?.length && body.digest) {
-            // The event is recorded: a failure here costs only the other processes' view of this
-            // body's blocks (each process still remembers its own), so it does not fail the event.
-            await run('REMEMBER_BLOCKS', blockKeys, [Date.now(), body.digest, Date.now() + duplicateWindowMs, ...body.blocks]).catch(() => {});
+            throw allpassError('STORE_FAILED', undefined, 'the applicant lock was lost before the event was recorded (its lease ran out, it was held past maxHoldMs, or Redis restarted): answered 500, so Allpass retries');
           }
         },
         async abort() {
