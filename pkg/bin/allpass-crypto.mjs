@@ -515,7 +515,8 @@ async function simulateCommand(values) {
   cipherOf(key).free();
   const { simulate, formatSummary, ATTEMPTS } = await import('./simulate.mjs');
   const summary = await simulate({ ...options, key: key.trim() });
-  await out(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  // A key pasted into a --to URL by mistake is not printed back either.
+  await out(unprintable(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary)));
   if (summary.givenUp > 0) {
     throw new Failure('GAVE_UP', `${summary.givenUp} of ${summary.deliveries} deliveries were given up after ${ATTEMPTS} attempts`, 'your endpoint must answer 200 once it has handled an event, or a stale or duplicate one; anything else is retried');
   }

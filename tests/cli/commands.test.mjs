@@ -361,6 +361,10 @@ describe('send', () => {
     const payloads = received.map((request) => JSON.parse(ref.decryptData(JSON.parse(request.body).data, key)));
     assert.equal(new Set(payloads.map((payload) => `${payload.id}/${payload.sequence}`)).size, 12, 'every event of 3 × 4 delivered');
     assert.ok(received.length >= 12 + 1, 'and some twice');
+    const value = ref.randomKey();
+    secrets.add(value);
+    const pasted = await cli(['simulate', '--to', `${url}/hook?k=${value}`, '--applicants', '1', '--events', '1', '--time-scale', '0.0001', '--json']);
+    assert.equal(pasted.status, 0, pasted.err); // cli() fails the test if the key is printed
     const failing = await cli(['simulate', '--to', `${url}/fail`, '--applicants', '1', '--events', '1', '--duplicates', '0', '--time-scale', '0.00001', '--json']);
     assert.equal(failing.status, 1, failing.err);
     const given = JSON.parse(failing.out);
