@@ -87,7 +87,7 @@ function redirectError(method, template, response) {
     }
   }
   const status = response.type === 'opaqueredirect' ? 0 : response.status;
-  return allpassError('API_ERROR', 'REDIRECTED', `Allpass API: ${method} ${template} answered a redirect${status ? ` (HTTP ${status})` : ''} to ${target}; not followed, so the app key is sent only to baseUrl: set baseUrl to the host that answers`, { status });
+  return allpassError('API_ERROR', 'REDIRECT', `Allpass API: ${method} ${template} answered a redirect${status ? ` (HTTP ${status})` : ''} to ${target}; not followed, so the app key is sent only to baseUrl: set baseUrl to the host that answers`, { status });
 }
 
 /**

@@ -1,8 +1,9 @@
 // Every error code and reason this package gives, which layer raises each, and what a person
-// should do about the common ones: the one list. The Rust enums (src/error.rs, wasm/src/), the
-// TypeScript unions (./types.d.ts), README's Errors section and every error the JavaScript layer makes are
-// checked against it by tests/node/codes.test.mjs; the CLI and the debugging page (pkg/www, which
-// imports this file: it has no imports of its own) read their hints from it.
+// should do about the common ones: the one list. Checked against it by tests/node/codes.test.mjs:
+// the Rust enums (src/error.rs, wasm/src/), the TypeScript unions (./types.d.cts), README's Errors
+// section and every error the JavaScript layer and the CLI make. The CLI (bin/) and the debugging
+// page (www/app.js, which imports this file: it must keep no imports of its own) read their hints
+// here.
 
 /**
  * Where a code or reason is raised: `core` the Rust crate (src/error.rs), `bindings` the

@@ -1,5 +1,5 @@
 // The JavaScript layer of the package, on top of the WebAssembly core: everything here calls
-// the core through ./api.mjs. Its types are in ./types.d.ts (compiled into every build's .d.ts).
+// the core through ./api.mjs. Its types are in ./types.d.cts (re-exported by every entry's .d.mts/.d.cts).
 export { isAllpassError } from './errors.mjs';
 export { createWebhookHandler } from './handler.mjs';
 export { createNodeMiddleware } from './middleware.mjs';

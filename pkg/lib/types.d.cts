@@ -135,7 +135,7 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
   clockSkewMs?: number;
   /** How long a handled payload is remembered as handled, in this process (default 7 days). */
   duplicateWindowMs?: number;
-  /** Ciphertext-block fingerprints remembered to recognise forgeries (default 2^18 per tier, two tiers: 12 MiB). */
+  /** Ciphertext-block fingerprints remembered to recognise forgeries, per tier (two tiers): the last half of it at least (default 2^18: 2^17 blocks, 2 MiB of ciphertext, in 4 MiB a tier). */
   rememberBlocks?: number;
 }
 
@@ -158,7 +158,7 @@ export type StoreLease =
       /** Merged into `onEvent`'s context (postgresStore: `{ db }`, the transaction's client). */
       context?: object;
       /** Records the time and the digest (and the body's block fingerprints), then lets the applicant go. */
-      commit(body: { digest?: string; blocks?: string[] }): Promise<void>;
+      commit(): Promise<void>;
       /** Lets the applicant go without recording anything. */
       abort(error?: unknown): Promise<void>;
     };
@@ -173,12 +173,20 @@ export interface WebhookStore {
   begin(claim: StoreClaim): Promise<StoreLease>;
   /** Shared memory of handled bodies' ciphertext blocks (16-hex fingerprints): 'tampered' when another body's block is reused. */
   checkBlocks?(body: { digest: string; blocks: string[] }): Promise<'new' | 'redelivery' | 'tampered'>;
+  /** Claims a body's blocks for its digest once it decrypted to an acceptable payload, at once and for every process (not rolled back with the event): 'tampered' when one belongs to another body. */
+  claimBlocks?(body: { digest: string; blocks: string[] }): Promise<'claimed' | 'tampered'>;
   /** Creates what the store needs; idempotent, safe when several instances start at once. */
   migrate?(): Promise<void>;
 }
 
 /** The store in this process's memory (one process, tests). With `lastSeen`, the times go there. */
-export function memoryStore(options?: { lastSeen?: LastSeenStore; duplicateWindowMs?: number; entries?: number }): WebhookStore;
+export function memoryStore(options?: {
+  lastSeen?: LastSeenStore;
+  duplicateWindowMs?: number;
+  entries?: number;
+  /** How long an event waits while another event of its applicant is handled (default 10 s); then `STORE_FAILED` (500, retried). */
+  lockWaitMs?: number;
+}): WebhookStore;
 
 /** What `createWebhookHandler`'s callbacks get as context. */
 export interface WebhookContext {

@@ -1,9 +1,10 @@
 // `tsc --strict` (node16 resolution, skipLibCheck false) over typed/consumer.mts: every export
 // of the integration kit and the event types, used from node:http, Express and Hono code, against
-// the .d.ts files the packed tarball ships.
+// the .d.ts files the packed tarball ships; every declared name through every entry; and pkg/lib
+// type-checked as JavaScript against its declarations (typed/tsconfig.lib.json, typed/lib.mts).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, symlinkSync } from 'node:fs';
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { here, installPackage, runtimes } from './harness.mjs';
@@ -44,4 +45,42 @@ it('tsc rejects misuse: a wrong key type, a missing onEvent, a documented field 
   }
   assert.ok(failed, 'tsc accepted code it must reject');
   assert.equal((failed.match(/error TS/g) ?? []).length, 3, failed);
+});
+
+it('every declared type and function reaches users through each entry (import and require, web and workerd)', () => {
+  // What the WebAssembly build's .d.ts and lib/types.d.cts declare, as the package ships them.
+  const shipped = join(installed.dir, 'node_modules/allpass-crypto');
+  const names = new Set();
+  for (const file of ['dist/node/allpass_crypto.d.ts', 'lib/types.d.cts']) {
+    for (const [, name] of readFileSync(join(shipped, file), 'utf8').matchAll(/^export (?:declare )?(?:interface|type|function|class) (\w+)/gm)) names.add(name);
+  }
+  for (const name of ['AllpassError', 'AllpassErrorCode', 'AllpassErrorReason', 'WebhookStore', 'Webhook', 'AllpassKey', 'AllpassCipher', 'createWebhookHandler', 'memoryStore']) {
+    assert.ok(names.has(name), `${name} is declared`);
+  }
+  // Each name used once: functions by `typeof`, types and classes as types.
+  const uses = [...names].map((name, i) => `export type N${i} = ${/^[a-z]/.test(name) ? `typeof P.${name}` : `T.${name}`};`).join('\n');
+  const esm = `import * as P from 'allpass-crypto';\nimport type * as T from 'allpass-crypto';\n${uses}\n`;
+  writeFileSync(join(installed.dir, 'probe-import.mts'), esm);
+  writeFileSync(join(installed.dir, 'probe-require.cts'), esm.replace("import * as P from 'allpass-crypto';", "import P = require('allpass-crypto');"));
+  const tsc = (args) => {
+    try {
+      execFileSync(join(runtimes, '.bin/tsc'), args, { cwd: installed.dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      assert.fail(`tsc ${args.join(' ')} failed:\n${error.stdout}${error.stderr}`);
+    }
+  };
+  const common = ['--strict', '--noEmit', '--skipLibCheck', 'false', '--lib', 'es2022,dom', '--types', 'node'];
+  tsc([...common, '--module', 'node16', '--moduleResolution', 'node16', 'probe-import.mts', 'probe-require.cts']);
+  // The browser (web.d.mts) and workerd entries, as a bundler resolves them.
+  for (const condition of ['browser', 'workerd']) {
+    tsc([...common, '--module', 'esnext', '--moduleResolution', 'bundler', '--customConditions', condition, 'probe-import.mts']);
+  }
+});
+
+it('pkg/lib, type-checked as JavaScript (checkJs), matches the declarations it ships', () => {
+  try {
+    execFileSync(join(runtimes, '.bin/tsc'), ['-p', join(here, 'typed/tsconfig.lib.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    assert.fail(`tsc -p typed/tsconfig.lib.json failed:\n${error.stdout}${error.stderr}`);
+  }
 });

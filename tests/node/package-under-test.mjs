@@ -16,15 +16,12 @@ export const flavours = [
   ['import', esm],
 ];
 
-export const ERROR_CODES = [
-  'INVALID_KEY',
-  'INVALID_CIPHERTEXT',
-  'DECRYPT_FAILED',
-  'INVALID_JSON',
-  'INVALID_ENVELOPE',
-  'INVALID_ARGUMENT',
-  'RNG_FAILED',
-];
+/** The installed package's folder (node_modules/allpass-crypto). */
+export const packageDir = join(consumer, 'node_modules/allpass-crypto');
+
+/** Every code the package may throw: its one list (lib/codes.mjs), as installed. */
+export const { CODES, REASONS } = await import(pathToFileURL(join(packageDir, 'lib/codes.mjs')).href);
+export const ERROR_CODES = Object.keys(CODES);
 
 /** Runs `fn`, expects it to throw an AllpassError, and returns the error. */
 export function caught(fn) {

@@ -44,41 +44,12 @@ use crate::args::{
 use crate::error::{run, Failure};
 
 // The reference lib: wasm-bindgen declares `[Symbol.dispose]()` on classes, which needs
-// TypeScript's `esnext.disposable` even in projects that target an older `lib`.
-// Then the JavaScript layer's declarations (pkg/lib/*.mjs: handlers, API client, type guards), so
-// that every build's .d.ts (ESM and CommonJS alike) carries them with the rest. One section: the
-// reference directive only counts at the top of the file.
+// TypeScript's `esnext.disposable` even in projects that target an older `lib`. Then the types
+// the signatures below name. The error types (`AllpassError`, its code and reason unions, which
+// span the JavaScript layer too) and the JavaScript layer's declarations live in the package:
+// pkg/lib/types.d.cts, re-exported by each entry's .d.mts/.d.cts beside this build's .d.ts.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = concat!(
-    r#"/// <reference lib="esnext.disposable" />
-/** The stable code on every error this package throws, as `error.code`. */
-export type AllpassErrorCode =
-  | 'INVALID_KEY' | 'INVALID_CIPHERTEXT' | 'DECRYPT_FAILED' | 'INVALID_JSON'
-  | 'INVALID_ENVELOPE' | 'INVALID_ARGUMENT' | 'RNG_FAILED'
-  /** Thrown by the API client (`createClient`): a non-2xx answer, a redirect or `status: false`. */
-  | 'API_ERROR'
-  /** Given to a webhook handler's `onError`: a body made of another body's ciphertext blocks (a forgery). */
-  | 'TAMPERED'
-  /** Given to `onError`: a decrypted payload the handler refuses (not an object, another `appKey`, your `validate`). */
-  | 'INVALID_PAYLOAD'
-  /** Given to `onError`: the `lastSeen` store's `compareAndSet` never succeeded. */
-  | 'STORE_FAILED';
-/**
- * The specific, public cause of a format error, as `error.reason` (absent on `DECRYPT_FAILED`,
- * whose cause stays secret, and on `INVALID_JSON` / `INVALID_ENVELOPE`, whose message says it).
- */
-export type AllpassErrorReason =
-  | 'EMPTY' | 'WRONG_LENGTH' | 'BASE64' | 'NON_HEX' | 'ARGUMENTS_SWAPPED' | 'WHOLE_BODY'
-  | 'ODD_LENGTH' | 'TOO_SHORT' | 'NOT_WHOLE_BLOCKS' | 'TOO_LONG'
-  | 'WRONG_TYPE' | 'NOT_SERIALIZABLE' | 'NO_BODY' | 'UNREADABLE'
-  /** JavaScript-layer causes: see `INVALID_ENVELOPE`, `INVALID_PAYLOAD`, `API_ERROR`. */
-  | 'FUTURE_TIME' | 'NOT_OBJECT' | 'APP_KEY' | 'VALIDATE' | 'REDIRECT';
-/** What every function of this package throws: an `Error` named `AllpassCryptoError`. */
-export interface AllpassError extends Error {
-  name: 'AllpassCryptoError';
-  code: AllpassErrorCode;
-  reason?: AllpassErrorReason;
-}
+const TYPES: &str = r#"/// <reference lib="esnext.disposable" />
 /** The vendor's webhook envelope (its `ResponseEntity`). */
 export interface WebhookEnvelope { status: boolean; statusCode: number; data: string; time: string }
 /**
@@ -106,9 +77,7 @@ export interface AllpassSettings {
    */
   maxInputLength: number;
 }
-"#,
-    include_str!("../../pkg/lib/types.d.ts")
-);
+"#;
 
 /// Decrypts `hex(iv) + hex(ciphertext)` with a 64-hex-character key, exactly as the vendor's
 /// `decryptData(encryptedTextWithIv, key)`. Throws an `AllpassError`.
