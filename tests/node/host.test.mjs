@@ -14,6 +14,7 @@ import { lib } from './package-under-test.mjs';
 const RUNS = Number(process.env.ALLPASS_PROPERTY_RUNS ?? 300);
 const key = ref.randomKey();
 const payload = { event: 'verification.completed', applicant: { name: 'Zoë', score: 0.97 } };
+
 /** Byte strings built to hit UTF-8 decoding corner cases, not only random noise. */
 const utf8Fragment = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 4 }),
