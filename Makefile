@@ -1,6 +1,7 @@
-# `make test` is what CI runs (.ci/run). Every target sets itself up first (.ci/setup is
-# idempotent: seconds when everything is installed, about five minutes on a fresh machine).
-# Run one suite with its own target (`make help` lists them), one file with FILE=…:
+# `make test` is what CI runs (.ci/run); `make check` is the quick loop while working. Every
+# target sets itself up first (.ci/setup is idempotent: seconds when everything is installed,
+# about five minutes on a fresh machine). Run one suite with its own target (`make help` lists
+# them), one file with FILE=…:
 #   make test-node FILE=tests/node/errors.test.mjs
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -20,15 +21,23 @@ WASM_PACK_RELAXED := CARGO_TARGET_DIR=$(CURDIR)/target/relaxed \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASM_PACK_BUILD)
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
-# The Node releases the Node suites run on: the machine's (20) and 22 and 24 from npm.
 TARBALL_ENV := ALLPASS_TARBALL=$(CURDIR)/target/npm/allpass-crypto-$(VERSION).tgz
+# The Node releases the Node suites run on: the machine's (20) and 22 and 24 from npm. tests/node
+# runs whole on Node 24; on 20 and 22 only the files whose answers the runtime decides (text in and
+# out of wasm memory, module loading, which .wasm loads), as the CLI's commands do. The runtimes
+# suite's smoke (require, import, a round trip with node:crypto, a bad key) runs on all three.
 NODE24 := $(CURDIR)/.ci/node-versions/node_modules/node-24/bin/node
-NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node $(NODE24)
+OLDER_NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node
+NODES := $(OLDER_NODES) $(NODE24)
+NODE_HOST_TESTS := tests/node/host.test.mjs tests/node/exports.test.mjs tests/node/relaxed-simd.test.mjs
+# What `make check` leaves to `make test`: 100,000 hostile calls a function, a million calls and
+# 64 MB payloads (about three minutes of the Node 24 run).
+NODE_LONG_TESTS := tests/node/abuse.test.mjs tests/node/memory.test.mjs
 
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: help setup setup-build build pack test lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-build build pack check check-rust check-node test test-suites docs lint test-readme test-node-24 test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke fuzz serve bench clean
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
@@ -61,12 +70,42 @@ pack: build
 	  && echo "export * from 'allpass-crypto';" > entry.mjs \
 	  && npm install --silent --no-audit --no-fund ../allpass-crypto-$(VERSION).tgz
 
-## test: every suite below; the last line reads 'total: N passed, 0 failed'
+## check: the quick loop: lint, the core's cargo tests, and tests/node on Node 24 over the packed
+## tarball but for its two long files (abuse, memory); the last line reads 'total: N passed, 0 failed'
+check: setup
+	@rm -f target/test-counts.tsv
+	$(MAKE) --no-print-directory lint check-rust check-node
+	@$(call TOTAL,make check)
+
+check-rust: setup
+	cargo test --all-targets --features test-engine 2>&1 | $(PASSES) "cargo test"
+
+check-node: setup pack
+	$(NODE24) --test --test-reporter=tap $(filter-out $(NODE_LONG_TESTS),$(wildcard tests/node/*.test.mjs)) 2>&1 \
+	  | $(PASSES) "node --test, but for $(notdir $(NODE_LONG_TESTS)) ($$($(NODE24) --version))"
+
+## test: every suite below (what CI runs): one after another, with fuzz-smoke (five CPU-bound
+## minutes, one core) beside them; the last line reads 'total: N passed, 0 failed'
 test: setup
 	@rm -f target/test-counts.tsv
-	$(MAKE) --no-print-directory lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke
-	@echo "make test, every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'
-	@awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
+	$(MAKE) --no-print-directory -j2 test-suites fuzz-smoke
+	@$(call TOTAL,make test)
+
+test-suites: setup
+	$(MAKE) --no-print-directory -j1 lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-readme
+
+# The suites' counts (.ci/require-passes wrote one line each) and their sum.
+TOTAL = echo "$(1), every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'; \
+  awk -F'\t' '{ n += $$1 } END { printf "total: %d passed, 0 failed\n", n }' target/test-counts.tsv
+
+## docs: README's tables from the last run's results in target/readme/ (make test-runtimes, make
+## test-integrations); make test fails while README differs (the performance table: make bench)
+docs:
+	node .ci/readme-section.mjs write
+
+## test-readme: README's measured tables are what the last run of their suites measured
+test-readme:
+	node .ci/readme-section.mjs check 2>&1 | $(PASSES) "README tables"
 
 ## lint: formatting, and clippy with the panic-freedom lints on the core (native, wasm32) and the bindings
 lint: setup
@@ -77,21 +116,23 @@ lint: setup
 	cargo clippy --all-targets --features test-engine -- -D warnings
 
 ## test-rust: the core's unit, vector, error and doc tests
-test-rust: setup
-	cargo test --all-targets --features test-engine 2>&1 | $(PASSES) "cargo test"
+test-rust: check-rust
 	cargo test --doc 2>&1 | $(PASSES) "cargo test --doc"
 
 WASI_TEST := CARGO_TARGET_WASM32_WASIP1_RUNNER="$(NODE24) $(CURDIR)/.ci/wasi-run.mjs" \
-  cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom 2>&1
+  cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom
 
-## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, and with relaxed SIMD, so the engines, the hex codec and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
+## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, so the engines, the hex codec
+## and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on
+## exit); and the engines' tests alone built with relaxed SIMD, the one thing it changes
 test-rust-wasm: setup
-	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" $(WASI_TEST) | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
-	CARGO_TARGET_DIR=$(CURDIR)/target/relaxed CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASI_TEST) \
-	  | $(PASSES) "cargo test --lib (wasm32 + relaxed SIMD, WASI)"
+	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" $(WASI_TEST) 2>&1 | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
+	CARGO_TARGET_DIR=$(CURDIR)/target/relaxed CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASI_TEST) -- engine:: 2>&1 \
+	  | $(PASSES) "cargo test --lib engine:: (wasm32 + relaxed SIMD, WASI)"
 
-## test-standalone: a clone with nothing beside it passes cargo test; the core builds for both
-## wasm32 targets without wasm-bindgen; plain `wasm-pack build wasm/` makes make build's module
+## test-standalone: no file points outside the repo; a clone with nothing beside it builds and
+## passes `cargo test --test vectors`; the core builds for both wasm32 targets without
+## wasm-bindgen; plain `wasm-pack build wasm/` makes make build's module
 test-standalone: setup build
 	.ci/standalone 2>&1 | $(PASSES) "standalone"
 
@@ -103,19 +144,24 @@ test-wasm-node: setup
 test-wasm-chrome: setup
 	WASM_BINDGEN_USE_BROWSER=1 $(WASM_PACK_TEST) --headless --chrome wasm 2>&1 | $(PASSES) "wasm-pack test --chrome"
 
-## test-node: tests/node over the packed tarball, on Node 20, 22 and 24 (FILE=… for one file)
-test-node: setup pack
-	for node in $(NODES); do \
+## test-node: tests/node over the packed tarball: all of it on Node 24, what the runtime decides
+## on Node 20 and 22 (FILE=… for one file, on all three)
+test-node: test-node-24
+	for node in $(OLDER_NODES); do \
 	  version=$$($$node --version); \
-	  $$node --test --test-reporter=tap $(or $(FILE),tests/node/*.test.mjs) 2>&1 | $(PASSES) "node --test ($$version)"; \
+	  $$node --test --test-reporter=tap $(or $(FILE),$(NODE_HOST_TESTS)) 2>&1 | $(PASSES) "node --test ($$version)"; \
 	done
 
-## test-e2e: the debugging page (pkg/www) in headless Chromium (playwright-core) and the inbox server's limits
+test-node-24: setup pack
+	$(NODE24) --test --test-reporter=tap $(or $(FILE),tests/node/*.test.mjs) 2>&1 | $(PASSES) "node --test ($$($(NODE24) --version))"
+
+## test-e2e: the inbox server's limits (the page in the browsers: test-cli)
 test-e2e: setup build
 	node --test --test-reporter=tap $(or $(FILE),tests/e2e/*.test.mjs) 2>&1 | $(PASSES) "node --test tests/e2e"
 
 ## test-cli: `npx allpass-crypto` from the packed tarball: every command on Node 20, 22 and 24;
-## serve with the page in Chromium, Firefox and WebKit, and the inbox's memory bound
+## serve with the page's whole suite in Chromium (page-suite.mjs), the page in Firefox and
+## WebKit, and the inbox's memory bound
 test-cli: setup pack
 	for node in $(NODES); do \
 	  version=$$($$node --version); \
@@ -138,7 +184,8 @@ test-stores: setup pack
 	$(TARBALL_ENV) node --test --test-reporter=tap $(or $(FILE),tests/stores/*.test.mjs) 2>&1 | $(PASSES) "stores"
 
 ## test-runtimes: the packed tarball in Node 20/22/24 (require, import), TypeScript, a browser
-## without a bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd
+## without a bundler, esbuild and Vite bundles, Bun, Deno and Cloudflare workerd (saves README's
+## "Works in" table for make docs)
 test-runtimes: setup pack
 	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz $(NODES) 2>&1 | $(PASSES) "runtimes"
 

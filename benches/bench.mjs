@@ -322,8 +322,11 @@ ${engineSection}
 ${webhookSection(webhooks, webhookError)}`;
 const resultsPath = join(here, 'RESULTS.md');
 const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
-const levers = previous.includes('\n## Levers') ? previous.slice(previous.indexOf('\n## Levers')) : '';
-writeFileSync(resultsPath, report + levers);
+// What this run does not write (its reading of the results, then the history of runs) is kept,
+// after the results.
+const keptFrom = ['\n## Decisions, and what is left', '\n## History of runs'].map((heading) => previous.indexOf(heading)).find((at) => at >= 0);
+const kept = keptFrom === undefined ? '' : previous.slice(keptFrom);
+writeFileSync(resultsPath, report + kept);
 console.log(report);
 writeReadmeSummary();
 

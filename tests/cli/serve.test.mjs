@@ -1,5 +1,5 @@
 // `allpass-crypto serve` from the installed tarball, as a real process: the page's whole browser
-// suite (tests/e2e/page-suite.mjs) against it, then the inbox receiving `allpass-crypto send`,
+// suite (page-suite.mjs) against it, then the inbox receiving `allpass-crypto send`,
 // and --forward-to reaching a local endpoint that answers 200 and one that answers 500, both shown
 // in the page.
 import { it, after } from 'node:test';
@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ref from '../node/reference.mjs';
-import { pageSuite } from '../e2e/page-suite.mjs';
+import { pageSuite } from './page-suite.mjs';
 import { install, runCli, startServe } from './installed.mjs';
 
 const ARTIFACTS = new URL('../.artifacts/', import.meta.url);

@@ -2,8 +2,8 @@
 // consumer project, runs the same conformance smoke in each, checks every answer against
 // node:crypto, and prints one PASS/FAIL line per runtime. A runtime that cannot run is a FAIL.
 //
-// Writes the README's "Works in" table from what this run measured (between its markers), so
-// the table cannot drift from the run.
+// Saves the README's "Works in" table from what this run measured (target/readme/works-in.md):
+// `make docs` writes it into README.md, and `make test-readme` fails while README.md differs.
 //
 // Usage: node tests/runtimes/run.mjs <allpass-crypto-X.tgz> [node binary …]
 import { execFileSync } from 'node:child_process';
@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import { Miniflare } from 'miniflare';
 import * as ref from '../node/reference.mjs';
 import { publicNames } from '../node/public-names.mjs';
-import { writeReadmeSection } from '../../.ci/readme-section.mjs';
+import { forgetSection, saveSection } from '../../.ci/readme-section.mjs';
 import { staticFile } from '../../pkg/lib/server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -147,6 +147,7 @@ const runtimes = [
   }, "`import { decryptData } from 'allpass-crypto'`: the `workerd` export condition imports the `.wasm` as a compiled module (workerd refuses to compile wasm from bytes); wrangler's bundler picks it"],
 ];
 
+forgetSection('works-in');
 const rows = [];
 for (const [name, describeVersion, smoke, how] of runtimes) {
   let versionText = '?';
@@ -164,12 +165,12 @@ for (const [name, describeVersion, smoke, how] of runtimes) {
 await browser?.close();
 
 const failed = rows.filter(([, , state]) => state !== 'pass').length;
-if (!failed) writeWorksIn(rows);
+if (!failed) saveWorksIn(rows);
 console.log(`runtimes: ${rows.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
 
 /** The README's "Works in" table, from this run's rows. */
-function writeWorksIn(rows) {
+function saveWorksIn(rows) {
   const table = ['| runtime | tested version | how |', '| --- | --- | --- |', ...rows.map(([name, versionText, , how]) => `| ${name} | ${versionText} | ${how} |`)];
-  writeReadmeSection('works-in', 'tests/runtimes/run.mjs', table.join('\n'));
+  saveSection('works-in', table.join('\n'));
 }

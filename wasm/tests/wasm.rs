@@ -333,10 +333,12 @@ fn oracle_decrypt(key: &[u8; 32], iv: &[u8; 16], ciphertext: &[u8]) -> Option<Ve
 
 /// The engine this build really runs (in wasm with SIMD: vector-permute encryption on the host's
 /// `i8x16.swizzle`, bitsliced decryption of eight blocks, vector-permute for the rest) against
-/// RustCrypto's `aes`, on random keys, IVs and 0 to 64 blocks.
+/// RustCrypto's `aes`, on random keys, IVs and 0 to 64 blocks: a short run in each host (Node's
+/// and Chromium's V8). The long differential runs of the same engine are the core's own tests,
+/// natively and on this wasm backend under WASI (`make test-rust-wasm`), and cargo-fuzz.
 #[wasm_bindgen_test]
 fn the_shipped_engine_matches_rustcrypto_aes_on_random_inputs() {
-    for case in 0..3_000 {
+    for case in 0..64 {
         let key: [u8; 32] = random();
         let iv: [u8; 16] = random();
         let [size] = random::<1>();
