@@ -14,10 +14,6 @@ export ALLPASS_CONSUMER_DIR := $(CURDIR)/target/npm/consumer
 # `wasm-pack build wasm/` makes the same module (checked by test-standalone).
 WASM_PACK_BUILD := wasm-pack build wasm --mode no-install --release --out-name allpass_crypto --no-pack
 WASM_PACK_TEST := wasm-pack test --mode no-install
-# The same build with relaxed SIMD, in a target dir of its own (the flags differ).
-RELAXED_RUSTFLAGS := -C target-feature=+simd128,+relaxed-simd
-WASM_PACK_RELAXED := CARGO_TARGET_DIR=$(CURDIR)/target/relaxed \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASM_PACK_BUILD)
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 # The Node releases the Node suites run on: the machine's (20) and 22 and 24 from npm.
@@ -40,14 +36,12 @@ setup:
 setup-build:
 	@bash .ci/setup build
 
-## build: the npm package in pkg/ (web ESM build + Node CommonJS build, sharing two .wasm: one
-## with relaxed SIMD for the engines that have it, one without for the rest; wasm/finish-build.mjs)
+## build: the npm package in pkg/ (one web ESM build and one .wasm, loaded by every entry:
+## web.mjs with init(), node.mjs/node.cjs from the file, workerd.mjs compiled; wasm/finish-build.mjs)
 build: setup-build
 	@# wasm-pack runs wasm-opt over every .wasm in its out dir, a previous build's too.
-	rm -rf pkg/dist target/relaxed-web
+	rm -rf pkg/dist
 	$(WASM_PACK_BUILD) --target web --out-dir ../pkg/dist/web
-	$(WASM_PACK_BUILD) --target nodejs --out-dir ../pkg/dist/node
-	$(WASM_PACK_RELAXED) --target web --out-dir ../target/relaxed-web
 	node wasm/finish-build.mjs
 	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 
@@ -84,11 +78,9 @@ test-rust: setup
 WASI_TEST := CARGO_TARGET_WASM32_WASIP1_RUNNER="$(NODE24) $(CURDIR)/.ci/wasi-run.mjs" \
   cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom 2>&1
 
-## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, and with relaxed SIMD, so the engines, the hex codec and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
+## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, so the engines, the hex codec and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
 test-rust-wasm: setup
 	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" $(WASI_TEST) | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
-	CARGO_TARGET_DIR=$(CURDIR)/target/relaxed CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASI_TEST) \
-	  | $(PASSES) "cargo test --lib (wasm32 + relaxed SIMD, WASI)"
 
 ## test-standalone: a clone with nothing beside it passes cargo test; the core builds for both
 ## wasm32 targets without wasm-bindgen; plain `wasm-pack build wasm/` makes make build's module

@@ -1,1 +1,2 @@
-export * from './dist/node/allpass_crypto.js';
+export * from './dist/web/allpass_crypto.cjs';
+export { default } from './dist/web/allpass_crypto.cjs';

@@ -1,1 +1,2 @@
-export * from './dist/node/allpass_crypto.js';
+export * from './dist/web/allpass_crypto.js';
+export { default } from './dist/web/allpass_crypto.js';

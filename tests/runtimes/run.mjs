@@ -88,10 +88,10 @@ async function inChromium(root, page) {
     const result = await tab.evaluate(() => window.__result);
     assert.ok(result, `no result from the page; errors: ${errors.join(' | ')}`);
     assert.deepEqual(errors, []);
-    // Chromium has relaxed SIMD: `init()` and the README's esbuild recipe fetch that module
-    // alone (bundlers add a hash to the name).
+    // `init()` and the README's esbuild recipe fetch the one module, once (bundlers add a hash
+    // to the name).
     const fetched = await tab.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.endsWith('.wasm')));
-    assert.deepEqual(fetched.map((url) => url.split('/').at(-1).replace(/-[\w-]{8}\.wasm$/, '.wasm')), ['allpass_crypto_relaxed_bg.wasm'], `fetched ${fetched.join(', ')}`);
+    assert.deepEqual(fetched.map((url) => url.split('/').at(-1).replace(/-[\w-]{8}\.wasm$/, '.wasm')), ['allpass_crypto_bg.wasm'], `fetched ${fetched.join(', ')}`);
     return result;
   } finally {
     await tab.close();
@@ -113,7 +113,7 @@ const runtimes = [
   ['esbuild bundle in Chromium', () => `esbuild ${version(bin('esbuild'))}`, () => {
     run(bin('esbuild'), ['esbuild-app.mjs', '--bundle', '--format=esm', '--platform=browser', '--loader:.wasm=file', '--outdir=dist-esbuild']);
     return inChromium(work, 'esbuild.html');
-  }, 'bundle run in Chromium; import the two `.wasm` URLs and pass one to `init`, below'],
+  }, 'bundle run in Chromium; import the `.wasm` URL and pass it to `init`, below'],
   ['Vite bundle in Chromium', () => version(bin('vite')).split(' ')[0], () => {
     run(bin('vite'), ['build', '--logLevel', 'error', '--outDir', '../dist-vite', '--emptyOutDir'], { cwd: join(work, 'vite-app') });
     cpSync(join(work, 'vector.json'), join(work, 'dist-vite/vector.json'));
