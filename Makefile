@@ -116,8 +116,10 @@ test-cli: setup pack
 	$(if $(FILE),,$(TARBALL_ENV) node --test --test-reporter=tap tests/cli/serve.test.mjs tests/cli/browsers.test.mjs tests/cli/memory.test.mjs 2>&1 | $(PASSES) "node --test tests/cli (serve, browsers, memory)")
 
 ## test-integrations: the webhook handler and middleware under real servers from npm (node:http,
-## Express 5, Fastify 5, Koa 3, Hono on Node and in workerd, Deno.serve, Bun.serve), the ordering
-## helper, the API client against a local server, tsc --strict over a consumer
+## Express 5, Fastify 5, Koa 3, Hono on Node and in workerd, Deno.serve, Bun.serve, NestJS 11,
+## Next.js 16 built with Turbopack and webpack: Node.js and Edge routes, server and client components
+## in Chromium; Vite SSR hydrating in Chromium), the ordering helper, the API client against a local
+## server, tsc --strict over a consumer
 test-integrations: setup pack
 	$(TARBALL_ENV) node --test --test-reporter=tap $(or $(FILE),tests/integrations/*.test.mjs) 2>&1 | $(PASSES) "integrations"
 	node tests/integrations/table.mjs
