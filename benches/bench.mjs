@@ -259,7 +259,7 @@ every call as those libraries do.
 ${targetTable.join('\n')}
 
 Encryption at 20 KB and 1 MB has no target any more: the ≥ 0.45x asked for there was met only
-with a second WebAssembly module built for relaxed SIMD, and the package ships one module again
+with a second WebAssembly module (one-instruction table lookups), and the package ships one module again
 (issue 22: two modules cost a probe, patched glue, two URLs in every bundler recipe, and a build
 that failed in Next.js's Edge runtime). One module reaches about 0.35-0.45x there; decryption,
 what a webhook receiver does, never used that module and is unchanged.
