@@ -15,10 +15,6 @@ export ALLPASS_CONSUMER_DIR := $(CURDIR)/target/npm/consumer
 # `wasm-pack build wasm/` makes the same module (checked by test-standalone).
 WASM_PACK_BUILD := wasm-pack build wasm --mode no-install --release --out-name allpass_crypto --no-pack
 WASM_PACK_TEST := wasm-pack test --mode no-install
-# The same build with relaxed SIMD, in a target dir of its own (the flags differ).
-RELAXED_RUSTFLAGS := -C target-feature=+simd128,+relaxed-simd
-WASM_PACK_RELAXED := CARGO_TARGET_DIR=$(CURDIR)/target/relaxed \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASM_PACK_BUILD)
 PASSES := .ci/require-passes
 VERSION := $(shell sed -nE 's/^  "version": "(.*)",$$/\1/p' pkg/package.json)
 TARBALL_ENV := ALLPASS_TARBALL=$(CURDIR)/target/npm/allpass-crypto-$(VERSION).tgz
@@ -29,7 +25,7 @@ TARBALL_ENV := ALLPASS_TARBALL=$(CURDIR)/target/npm/allpass-crypto-$(VERSION).tg
 NODE24 := $(CURDIR)/.ci/node-versions/node_modules/node-24/bin/node
 OLDER_NODES := node $(CURDIR)/.ci/node-versions/node_modules/node-22/bin/node
 NODES := $(OLDER_NODES) $(NODE24)
-NODE_HOST_TESTS := tests/node/host.test.mjs tests/node/exports.test.mjs tests/node/relaxed-simd.test.mjs
+NODE_HOST_TESTS := tests/node/host.test.mjs tests/node/exports.test.mjs
 # What `make check` leaves to `make test`: 100,000 hostile calls a function, a million calls and
 # 64 MB payloads (about three minutes of the Node 24 run).
 NODE_LONG_TESTS := tests/node/abuse.test.mjs tests/node/memory.test.mjs
@@ -49,14 +45,12 @@ setup:
 setup-build:
 	@bash .ci/setup build
 
-## build: the npm package in pkg/ (web ESM build + Node CommonJS build, sharing two .wasm: one
-## with relaxed SIMD for the engines that have it, one without for the rest; wasm/finish-build.mjs)
+## build: the npm package in pkg/ (one web ESM build and one .wasm, loaded by every entry:
+## web.mjs with init(), node.mjs/node.cjs from the file, workerd.mjs compiled; wasm/finish-build.mjs)
 build: setup-build
 	@# wasm-pack runs wasm-opt over every .wasm in its out dir, a previous build's too.
-	rm -rf pkg/dist target/relaxed-web
+	rm -rf pkg/dist
 	$(WASM_PACK_BUILD) --target web --out-dir ../pkg/dist/web
-	$(WASM_PACK_BUILD) --target nodejs --out-dir ../pkg/dist/node
-	$(WASM_PACK_RELAXED) --target web --out-dir ../target/relaxed-web
 	node wasm/finish-build.mjs
 	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
 
@@ -123,12 +117,9 @@ WASI_TEST := CARGO_TARGET_WASM32_WASIP1_RUNNER="$(NODE24) $(CURDIR)/.ci/wasi-run
   cargo test --lib --target wasm32-wasip1 --no-default-features --features test-engine,getrandom
 
 ## test-rust-wasm: the core's unit tests built for wasm32 with SIMD, so the engines, the hex codec
-## and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on
-## exit); and the engines' tests alone built with relaxed SIMD, the one thing it changes
+## and the IV pool run on their real WebAssembly backend (Node 24's WASI: 20 and 22 crash on exit)
 test-rust-wasm: setup
 	CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" $(WASI_TEST) 2>&1 | $(PASSES) "cargo test --lib (wasm32 + SIMD, WASI)"
-	CARGO_TARGET_DIR=$(CURDIR)/target/relaxed CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="$(RELAXED_RUSTFLAGS)" $(WASI_TEST) -- engine:: 2>&1 \
-	  | $(PASSES) "cargo test --lib engine:: (wasm32 + relaxed SIMD, WASI)"
 
 ## test-standalone: no file points outside the repo; a clone with nothing beside it builds and
 ## passes `cargo test --test vectors`; the core builds for both wasm32 targets without
@@ -170,8 +161,10 @@ test-cli: setup pack
 	$(if $(FILE),,$(TARBALL_ENV) node --test --test-reporter=tap tests/cli/serve.test.mjs tests/cli/browsers.test.mjs tests/cli/memory.test.mjs 2>&1 | $(PASSES) "node --test tests/cli (serve, browsers, memory)")
 
 ## test-integrations: the webhook handler and middleware under real servers from npm (node:http,
-## Express 5, Fastify 5, Koa 3, Hono on Node and in workerd, Deno.serve, Bun.serve), the ordering
-## helper, the API client against a local server, tsc --strict over a consumer
+## Express 5, Fastify 5, Koa 3, Hono on Node and in workerd, Deno.serve, Bun.serve, NestJS 11,
+## Next.js 16 built with Turbopack and webpack: Node.js and Edge routes, server and client components
+## in Chromium; Vite SSR hydrating in Chromium), the ordering helper, the API client against a local
+## server, tsc --strict over a consumer
 test-integrations: setup pack
 	$(TARBALL_ENV) node --test --test-reporter=tap $(or $(FILE),tests/integrations/*.test.mjs) 2>&1 | $(PASSES) "integrations"
 	node tests/integrations/table.mjs

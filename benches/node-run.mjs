@@ -4,8 +4,6 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { contenders, REFERENCE, nodeCrypto } from './contenders.mjs';
 import { SIZES, OPS, payloadOfSize, measure, median, shuffle } from './common.mjs';
 
@@ -64,11 +62,6 @@ const startupMs = Object.fromEntries(
 );
 log('measured fresh-process start');
 
-// The module the package loaded: the relaxed-SIMD one wherever this engine compiles it
-// (tests/node/relaxed-simd.test.mjs checks that the package chooses so).
-const relaxedSimd = WebAssembly.validate(
-  readFileSync(join(process.env.ALLPASS_CONSUMER_DIR, 'node_modules/allpass-crypto/dist/web/allpass_crypto_relaxed_bg.wasm')),
-);
 process.stdout.write(
-  JSON.stringify({ node: process.version, v8: process.versions.v8, module: relaxedSimd ? 'relaxed SIMD' : 'SIMD', rounds: ROUNDS, timeMs: TIME_MS, startupRuns: STARTUP_RUNS, reference: REFERENCE, rows, startupMs }),
+  JSON.stringify({ node: process.version, v8: process.versions.v8, rounds: ROUNDS, timeMs: TIME_MS, startupRuns: STARTUP_RUNS, reference: REFERENCE, rows, startupMs }),
 );

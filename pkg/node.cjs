@@ -1,9 +1,9 @@
-// Node's `require` entry: the CommonJS build, and the JavaScript layer (lib/, ES modules, loaded
-// with require(esm): Node 20.19+, 22.12+, 24) on first use of one of its exports, because
-// loading ES modules from CommonJS costs a fresh process ~5 ms (benches/RESULTS.md, cold start)
-// that `decryptData` alone does not need. One WebAssembly instance, shared with `import`.
+// Node's `require` entry: the module loaded by ./node-wasm.mjs (require(esm): Node 20.19+,
+// 22.12+, 24), the instance `import` shares, and the JavaScript layer (lib/) on first use of one
+// of its exports, because loading the layer's ES modules costs a fresh process a few ms
+// (benches/RESULTS.md, cold start) that `decryptData` alone does not need.
 'use strict';
-const wasm = require('./dist/node/allpass_crypto.js');
+const wasm = require('./node-wasm.mjs');
 
 // lib/index.mjs's exports; tests/runtimes checks that `require` and `import` expose the same.
 const LIB_EXPORTS = [
@@ -23,14 +23,16 @@ const LIB_EXPORTS = [
 
 let lib;
 function loadLib() {
-  if (!lib) {
-    require('./lib/api.mjs').useApi(wasm);
-    lib = require('./lib/index.mjs');
-  }
+  lib ??= require('./lib/index.mjs');
   return lib;
 }
 
-module.exports = { ...wasm };
+// The module's exports (with `default` and `initSync`, as from `import`), without require(esm)'s
+// `__esModule` marker: `require` has always returned a plain object of functions.
+module.exports = {};
+for (const name of Object.keys(wasm)) {
+  if (name !== '__esModule') module.exports[name] = wasm[name];
+}
 for (const name of LIB_EXPORTS) {
   Object.defineProperty(module.exports, name, { enumerable: true, get: () => loadLib()[name] });
 }

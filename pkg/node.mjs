@@ -1,18 +1,6 @@
-// Node's `import` entry. It re-exports the CommonJS build, so `import` and `require` share one
-// WebAssembly instance, and like `require` it is ready synchronously: no `await init()`.
-import { createRequire } from 'node:module';
-import { useApi } from './lib/api.mjs';
-
-const wasm = createRequire(import.meta.url)('./dist/node/allpass_crypto.js');
-useApi(wasm);
-
-export const {
-  AllpassCipher,
-  configure,
-  createWebhook,
-  decryptData,
-  encryptData,
-  generateKey,
-  parseWebhook,
-} = wasm;
+// Node's `import` entry: the module loaded by ./node-wasm.mjs (shared with `require`), ready
+// synchronously; `init()` and `initSync()` are exported too (no-ops: already initialised), so
+// code written for the browser entry runs unchanged on the server.
+export * from './node-wasm.mjs';
+export { default } from './node-wasm.mjs';
 export * from './lib/index.mjs';

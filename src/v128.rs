@@ -15,9 +15,9 @@
 //! or 0 when `indices[n] >= 16`. V8 compiles it on x64 to two instructions (`paddusb` to push
 //! indices from 16 up to 128 and above, then `pshufb`), both on the critical path of an AES
 //! round. `lookup` is the engines' table lookup: its indices are below 16 or at least 128,
-//! where every engine's `i8x16.relaxed_swizzle` (WebAssembly relaxed SIMD, one `pshufb`)
-//! must agree with `i8x16.swizzle`, so the module built with `+relaxed-simd` (for the runtimes
-//! that have it) computes the same bytes.
+//! where x86 `pshufb`'s rule (and so `i8x16.relaxed_swizzle`'s) agrees with `i8x16.swizzle`'s;
+//! the portable backend looks up with `pshufb`'s rule, so the native tests catch a lookup
+//! whose result depends on an index in `16..128`.
 //!
 //! At crate level rather than in `engine/`: the hex codec's SIMD steps (`hex.rs`) use the raw
 //! loads and stores too.
@@ -286,14 +286,10 @@ mod imp {
         }
 
         /// A table lookup by indices that are each below 16 or at least 128 (see the module
-        /// comment): `i8x16.relaxed_swizzle` in a build with relaxed SIMD, else `swizzle`.
+        /// comment): `i8x16.swizzle`.
         #[inline(always)]
         pub(crate) fn lookup(self, indices: Self) -> Self {
-            #[cfg(target_feature = "relaxed-simd")]
-            let looked_up = Self(core::arch::wasm32::i8x16_relaxed_swizzle(self.0, indices.0));
-            #[cfg(not(target_feature = "relaxed-simd"))]
-            let looked_up = self.swizzle(indices);
-            looked_up
+            self.swizzle(indices)
         }
     }
 }
@@ -478,7 +474,7 @@ mod imp {
         /// A table lookup by indices that are each below 16 or at least 128 (see the module
         /// comment), with x86 `pshufb`'s rule, one of the two that `i8x16.relaxed_swizzle`
         /// allows for the other indices: `table[index & 15]`, or 0 if bit 7 is set. The
-        /// wasm32 build without relaxed SIMD has the other rule (0 from 16 up), so the
+        /// wasm32 build has the other rule (0 from 16 up), so the
         /// engines' tests against RustCrypto pass under both only if no index falls in
         /// `16..128`, or if it does, no result depends on it.
         #[inline(always)]

@@ -5,7 +5,6 @@
 // `window.__result` (or the failure in `window.__failure`).
 import init, { decryptData, encryptData, AllpassCipher } from 'allpass-crypto';
 import wasmUrl from 'allpass-crypto/allpass_crypto_bg.wasm';
-import relaxedUrl from 'allpass-crypto/allpass_crypto_relaxed_bg.wasm';
 import { measure, OPS } from '../common.mjs';
 import { jsContenders } from '../js-contenders.mjs';
 
@@ -69,11 +68,9 @@ async function batchSize(fn) {
 async function run() {
   const config = await (await fetch('./vectors.json')).json();
   let start = performance.now();
-  // README's esbuild recipe: the relaxed-SIMD module where the browser compiles it.
-  const relaxed = await WebAssembly.compileStreaming(fetch(new URL(relaxedUrl, import.meta.url))).catch(() => undefined);
-  await init({ module_or_path: relaxed ?? new URL(wasmUrl, import.meta.url) });
+  // README's esbuild recipe.
+  await init({ module_or_path: new URL(wasmUrl, import.meta.url) });
   const initMs = performance.now() - start;
-  const module = relaxed ? 'relaxed SIMD' : 'SIMD';
 
   const rows = [];
   const encrypted = {}; // one ciphertext per contender and size, checked with node:crypto by the runner
@@ -117,7 +114,6 @@ async function run() {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     nativeHex: Boolean(Uint8Array.fromHex),
     reference: REFERENCE,
-    module,
     initMs,
     firstCallMs,
     rows,

@@ -6,11 +6,13 @@ import { webhookCore } from './webhook-core.mjs';
 const isBytes = (value) => value instanceof Uint8Array;
 
 /**
- * The body a parser left on `req.body` (string, Buffer/Uint8Array, or a parsed object), or
+ * The body a parser left on `req.rawBody` (bytes) or `req.body` (string, Buffer/Uint8Array, or a parsed object), or
  * `undefined` when the stream is still to be read. An empty object on a stream nobody read is
  * what old body parsers leave for a content type they skipped: the stream is read instead.
  */
 function parsedBody(req) {
+  // The exact bytes, where a framework keeps them beside the parsed body (NestJS `rawBody: true`).
+  if (isBytes(req.rawBody)) return req.rawBody;
   const body = req.body;
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string' || isBytes(body)) return body;

@@ -101,8 +101,14 @@ export type WebhookStatus = 200 | 400 | 405 | 413 | 500;
 
 /** Options of `createWebhookHandler` and `createNodeMiddleware`. `C`: what the callbacks get as context. */
 export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
-  /** The key, or the keys while rotating (newest first): an event under any of them is accepted. */
-  key: AllpassKey;
+  /**
+   * The key, or the keys while rotating (newest first): an event under any of them is accepted.
+   * Or a function returning either (sync or async), called on the first request, not at start-up
+   * (so a build without the secret succeeds): the cipher is kept once it succeeds; a missing or
+   * bad key answers 500 (`INVALID_KEY` to `onError`) and is asked for again on the next request.
+   * A key given as a value that is not a key throws at once.
+   */
+  key: AllpassKey | (() => AllpassKey | undefined | PromiseLike<AllpassKey | undefined>);
   /** Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries). */
   onEvent(event: Webhook<T>, context: C): unknown;
   /**

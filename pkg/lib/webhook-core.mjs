@@ -44,11 +44,20 @@ function parsed(body) {
 const tamperedError = () => allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)");
 
 
+const isKeyList = (key) => typeof key === 'string' || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'));
+
+/** What a `key()` function returned, described without its value (never log a key). */
+function described(value) {
+  if (value === undefined || value === null) return `${value} (is the variable set where the server runs?)`;
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list with something other than strings';
+  return `a ${typeof value}`;
+}
+
 export function webhookCore(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
   const { key, onEvent, onError, onStale, onDuplicate, timeOf, lastSeen, appKey, validate } = options;
-  const keyOk = typeof key === 'string' || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'));
-  if (!keyOk) throw new TypeError('`key` must be the 64-hex-character key, or a non-empty list of them (newest first)');
+  const keyLater = typeof key === 'function';
+  if (!keyLater && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
   if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
   for (const [name, value] of Object.entries({ onError, onStale, onDuplicate, timeOf, validate })) {
     if (value !== undefined && typeof value !== 'function') throw new TypeError(`\`${name}\` must be a function`);
@@ -62,15 +71,43 @@ export function webhookCore(options) {
   if (store === null || typeof store !== 'object' || typeof store.begin !== 'function') throw new TypeError('`store` must be a webhook store: memoryStore(), postgresStore({ pool }), redisStore(client), or your own with begin()');
   const expectedAppKey = appKey?.trim().toLowerCase();
 
-  // Built now when the module is loaded (so a bad key fails at start-up), else on first use.
+  // A key given as a value: built now when the module is loaded (so a bad key fails at
+  // start-up), else on first use. A key given as a function: called on the first request (so a
+  // build without the secret succeeds), the cipher kept once it succeeds; a missing or bad key
+  // answers 500 (INVALID_KEY to onError, Allpass retries) and is asked for again next request.
   let cipher = null;
-  const keys = typeof key === 'string' ? key : [...key];
-  try {
-    cipher = new (wasm().AllpassCipher)(keys);
-  } catch (error) {
-    if (isAllpassError(error)) throw error;
+  let pending = null;
+  const keys = keyLater ? null : typeof key === 'string' ? key : [...key];
+  if (!keyLater) {
+    try {
+      cipher = new (wasm().AllpassCipher)(keys);
+    } catch (error) {
+      if (isAllpassError(error)) throw error;
+    }
   }
-  const getCipher = () => (cipher ??= new (wasm().AllpassCipher)(keys));
+  async function keyedCipher() {
+    let value;
+    try {
+      value = await key();
+    } catch (cause) {
+      throw allpassError('INVALID_KEY', undefined, '`key()` threw or rejected: no key to decrypt with', { cause });
+    }
+    if (!isKeyList(value)) throw allpassError('INVALID_KEY', undefined, `\`key()\` returned ${described(value)}, not the 64-hex-character key or a non-empty list of them`);
+    return new (wasm().AllpassCipher)(typeof value === 'string' ? value : [...value]);
+  }
+  function getCipher() {
+    if (cipher) return cipher;
+    if (!keyLater) return (cipher = new (wasm().AllpassCipher)(keys));
+    // One call for the requests that arrive together; forgotten after a failure (retried).
+    pending ??= keyedCipher().then(
+      (made) => (cipher = made),
+      (error) => {
+        pending = null;
+        throw error;
+      },
+    );
+    return pending;
+  }
 
   /** Reports a cause to onError without waiting for it and without letting it change the answer. */
   function report(error, context, status) {
@@ -127,7 +164,7 @@ export function webhookCore(options) {
     }
     let event;
     try {
-      event = getCipher().parseWebhook(envelope ?? body);
+      event = (cipher ?? (await getCipher())).parseWebhook(envelope ?? body);
     } catch (error) {
       // A bad key or a module not loaded is our configuration, not the request: answer 500 so
       // the vendor retries. Everything else is the request's fault: the one uniform 400.

@@ -50,12 +50,10 @@
 //! *constant* permutation; no branch and no memory address depends on the key or the data.
 //! This relies on one assumption about the WebAssembly engine: that `i8x16.swizzle` executes
 //! in time independent of its index operand, as it does in every engine that lowers it to
-//! x86 `pshufb` or ARM `tbl` (V8, SpiderMonkey, JavaScriptCore, Wasmtime). The same holds for
-//! `i8x16.relaxed_swizzle`, which the module built with relaxed SIMD uses for the lookups
-//! (`V128::lookup`): it is those same instructions without the index clamp. Every lookup index
-//! is a nibble (`0..16`) or a nibble XOR `0x80` ("infinity" above), where the relaxed and the
-//! strict swizzle must agree, so both modules compute the same bytes; the native tests run
-//! the lookups with `pshufb`'s rule for the other indices, and fail if any result used one.
+//! x86 `pshufb` or ARM `tbl` (V8, SpiderMonkey, JavaScriptCore, Wasmtime). Every lookup index
+//! (`V128::lookup`) is a nibble (`0..16`) or a nibble XOR `0x80` ("infinity" above), where
+//! `pshufb`'s rule (and `i8x16.relaxed_swizzle`'s) and `i8x16.swizzle`'s agree; the native tests
+//! run the lookups with `pshufb`'s rule for the other indices, and fail if any result used one.
 //! On other targets the portable backend in `v128.rs` emulates the shuffle with masks, without
 //! table indexing.
 //!

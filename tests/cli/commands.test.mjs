@@ -55,7 +55,7 @@ describe('the tarball', () => {
     const listed = new Set(execFileSync('tar', ['-tzf', TARBALL], { encoding: 'utf8' }).trim().split('\n').map((path) => path.replace(/^package\//, '')));
     const manifest = JSON.parse(readFileSync(join(installed.pkg, 'package.json'), 'utf8'));
     assert.equal(manifest.bin['allpass-crypto'], './bin/allpass-crypto.mjs');
-    const needed = ['bin/allpass-crypto.mjs', 'lib/server.mjs', 'www/index.html', 'www/app.js', 'www/style.css', 'dist/web/allpass_crypto.js', 'dist/web/allpass_crypto_bg.wasm', 'dist/web/allpass_crypto_relaxed_bg.wasm', 'node.mjs', 'dist/node/allpass_crypto.js'];
+    const needed = ['bin/allpass-crypto.mjs', 'lib/server.mjs', 'www/index.html', 'www/app.js', 'www/style.css', 'dist/web/allpass_crypto.js', 'dist/web/allpass_crypto_bg.wasm', 'node.mjs', 'node-wasm.mjs', 'node.cjs'];
     // …and whatever those files reference by a relative path.
     const relative = (from, text, pattern) => [...text.matchAll(pattern)].map((match) => new URL(match[1], `file:///${from}`).pathname.slice(1));
     const cli = readFileSync(join(installed.pkg, 'bin/allpass-crypto.mjs'), 'utf8');

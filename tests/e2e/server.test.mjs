@@ -90,7 +90,7 @@ describe('webhook inbox server', () => {
     const page = await get('/');
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-security-policy'), /connect-src 'self'/);
-    for (const name of ['allpass_crypto_bg.wasm', 'allpass_crypto_relaxed_bg.wasm']) {
+    for (const name of ['allpass_crypto_bg.wasm']) {
       assert.equal((await get(`/dist/web/${name}`)).headers.get('content-type'), 'application/wasm', name);
     }
     for (const path of ['/../package.json', '/dist/web/../../package.json', '/%2e%2e/package.json', '/dist/web/%2e%2e%2f%2e%2e%2fpackage.json', '/../lib/server.mjs', '/nope']) {

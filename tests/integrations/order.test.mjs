@@ -187,6 +187,83 @@ describe('the handler, in process', () => {
     assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)), { before: 500, after: 200, errors: [500] });
   });
 
+  it('a key given as a function (sync or async) is called on the first request, once while it succeeds; both key lists work', async () => {
+    const keys = testKeys();
+    for (const [kind, give] of [
+      ['sync', (value) => () => value],
+      ['async', (value) => async () => value],
+    ]) {
+      for (const value of [keys.current, [keys.previous, keys.current]]) {
+        let calls = 0;
+        const events = [];
+        const given = give(value);
+        const handler = pkg.createWebhookHandler({ key: () => (calls += 1, given()), onEvent: (event) => void events.push(event.keyIndex) });
+        assert.equal(calls, 0, `${kind}: not called at creation`);
+        // Two requests at once share one call.
+        const statuses = await Promise.all([0, 1].map(() => handler(post(envelope(applicantEvent(), keys.current)))));
+        assert.deepEqual(statuses.map((response) => response.status), [200, 200], kind);
+        assert.equal((await handler(post(envelope(applicantEvent(), keys.stranger)))).status, 400, kind);
+        assert.equal(calls, 1, `${kind}: called once, the cipher kept`);
+        assert.deepEqual(events, Array.isArray(value) ? [1, 1] : [0, 0], kind);
+      }
+    }
+  });
+
+  it('a key function with no key yet (the variable unset, as in `next build`): creation succeeds, 500 with INVALID_KEY, then works once the variable is set', async () => {
+    const keys = testKeys();
+    const name = `ALLPASS_TEST_KEY_${process.pid}`;
+    delete process.env[name];
+    const errors = [];
+    const events = [];
+    for (const [kind, key] of [
+      ['sync', () => process.env[name]],
+      ['async', async () => process.env[name]],
+    ]) {
+      delete process.env[name];
+      errors.length = 0;
+      events.length = 0;
+      const handler = pkg.createWebhookHandler({ key, onEvent: (event) => void events.push(event.data.id), onError: (error, context) => errors.push([error.code, context.status]) });
+      const first = applicantEvent();
+      const response = await handler(post(envelope(first, keys.current)));
+      assert.equal(response.status, 500, kind);
+      assert.equal(await response.text(), '', kind);
+      process.env[name] = 'not a key';
+      assert.equal((await handler(post(envelope(first, keys.current)))).status, 500, `${kind}: a bad key, asked for again`);
+      process.env[name] = keys.current;
+      assert.equal((await handler(post(envelope(first, keys.current)))).status, 200, `${kind}: the retry`);
+      assert.deepEqual(events, [first.id], kind);
+      assert.deepEqual(errors, [['INVALID_KEY', 500], ['INVALID_KEY', 500]], kind);
+    }
+    delete process.env[name];
+  });
+
+  it('a key function that throws, and the middleware: 500 with INVALID_KEY (the cause kept), then works', async () => {
+    const keys = testKeys();
+    let key;
+    const errors = [];
+    const middleware = pkg.createNodeMiddleware({ key: () => { if (!key) throw new Error('secret store down'); return key; }, onEvent: () => {}, onError: (error, context) => errors.push([error.code, error.cause?.message, context.status]) });
+    const http = await import('node:http');
+    const server = http.createServer((req, res) => middleware(req, res));
+    await new Promise((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const url = `http://127.0.0.1:${server.address().port}/webhook`;
+      const send = async () => (await fetch(url, { method: 'POST', body: JSON.stringify(envelope(applicantEvent(), keys.current)) })).status;
+      assert.equal(await send(), 500);
+      key = keys.current;
+      assert.equal(await send(), 200);
+      assert.deepEqual(errors, [['INVALID_KEY', 'secret store down', 500]]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('a key given as a string still fails at creation; so does a value that is neither a key nor a function', () => {
+    assert.throws(() => pkg.createWebhookHandler({ key: 'abc', onEvent: () => {} }), (error) => pkg.isAllpassError(error) && error.code === 'INVALID_KEY');
+    assert.throws(() => pkg.createNodeMiddleware({ key: undefined, onEvent: () => {} }), TypeError);
+    assert.throws(() => pkg.createWebhookHandler({ key: 42, onEvent: () => {} }), TypeError);
+  });
+
   it('onError throwing or rejecting does not change the answer', async () => {
     const keys = testKeys();
     for (const onError of [() => { throw new Error('x'); }, () => Promise.reject(new Error('y'))]) {

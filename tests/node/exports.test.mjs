@@ -17,6 +17,17 @@ it('require and import expose the same names, the WebAssembly build\'s and lib/i
   for (const name of names(esm)) assert.equal(cjs[name], esm[name], `${name} is one for both`);
 });
 
+it('init and initSync under require and import: the same functions, no-ops resolving to the loaded instance', async () => {
+  assert.equal(cjs.initSync, esm.initSync);
+  assert.equal(typeof cjs.default, 'function');
+  assert.ok(!('__esModule' in cjs));
+  const loaded = await cjs.default();
+  assert.equal(cjs.initSync(), loaded);
+  assert.equal(typeof loaded.memory, 'object');
+  const key = 'ab'.repeat(32);
+  assert.equal(cjs.decryptData(cjs.encryptData({ after: 'init' }, key), key), '{"after":"init"}');
+});
+
 it('one WebAssembly instance: a setting made through require is seen through import', () => {
   const { maxInputLength } = esm.configure();
   try {

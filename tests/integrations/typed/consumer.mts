@@ -3,12 +3,13 @@
 import http from 'node:http';
 import express from 'express';
 import { Hono } from 'hono';
-import {
+import init, {
   createClient,
   createNodeMiddleware,
   createOrder,
   createWebhookHandler,
   encryptRequest,
+  initSync,
   isAllpassError,
   isStale,
   memoryLastSeen,
@@ -68,6 +69,14 @@ const handler: (request: Request) => Promise<Response> = createWebhookHandler({
   },
   timeOf: (event) => event.time,
 });
+
+// A key given later (read on the first request): sync, async, a list; and the same API as in the browser.
+createWebhookHandler({ key: () => process.env.ALLPASS_KEY, onEvent: () => {} });
+createNodeMiddleware({ key: async () => [key, oldKey], onEvent: () => {} });
+// @ts-expect-error a function must return the key, a list of keys or undefined
+createWebhookHandler({ key: () => 42, onEvent: () => {} });
+await init();
+void initSync;
 
 // A payload type of your own.
 interface MyPayload { id: string; verdict: 'ok' | 'no' }
