@@ -19,6 +19,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// The vendor's own functions, as its documentation writes them.
+import { decryptData, encryptData } from '../tests/node/reference.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -33,27 +35,6 @@ export const RECEIVERS = [
   { id: 'postgres', server: 'node:http', handler: '`createNodeMiddleware`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres' },
 ];
 const REFERENCE = 'express-vendor';
-
-/** The vendor's encryptData, as its documentation writes it (tests/node/reference.mjs). */
-function vendorEncrypt(data, key) {
-  const keyBuff = Buffer.from(key, 'hex');
-  const iv = crypto.randomBytes(16);
-  const cipher = crypto.createCipheriv('aes-256-cbc', keyBuff, iv);
-  let encrypted = cipher.update(JSON.stringify(data), 'utf8', 'hex');
-  encrypted += cipher.final('hex');
-  return iv.toString('hex') + encrypted;
-}
-
-/** The vendor's decryptData, as its documentation writes it. */
-function vendorDecrypt(encryptedTextWithIv, key) {
-  const keyBuff = Buffer.from(key, 'hex');
-  const iv = Buffer.from(encryptedTextWithIv.slice(0, 32), 'hex');
-  const encryptedText = encryptedTextWithIv.slice(32);
-  const decipher = crypto.createDecipheriv('aes-256-cbc', keyBuff, iv);
-  let decrypted = decipher.update(encryptedText, 'hex', 'utf8');
-  decrypted += decipher.final('utf8');
-  return decrypted;
-}
 
 const consumerDir = () => process.env.ALLPASS_CONSUMER_DIR ?? join(root, 'target/npm/consumer');
 
@@ -107,7 +88,7 @@ async function serve() {
     app = express();
     // The vendor's documented receiver: parse the JSON envelope, decrypt `data`, parse it, 200.
     app.post('/webhook', express.json(), (req, res) => {
-      const decrypted = vendorDecrypt(req.body.data, key);
+      const decrypted = decryptData(req.body.data, key);
       const payload = JSON.parse(decrypted);
       onEvent(payload);
       res.sendStatus(200);
@@ -121,7 +102,7 @@ async function serve() {
       req.on('end', () => {
         try {
           const envelope = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          onEvent(JSON.parse(vendorDecrypt(envelope.data, key)));
+          onEvent(JSON.parse(decryptData(envelope.data, key)));
           res.writeHead(200, { 'content-length': '0' });
         } catch (error) {
           onError(error, { status: 400 });
@@ -267,7 +248,7 @@ function webhookBody(key, n) {
     review: { status: 'completed', answer: n % 7 === 0 ? 'RED' : 'GREEN', reviewedAt: new Date().toISOString() },
     country: 'UKR',
   };
-  return Buffer.from(JSON.stringify({ status: true, statusCode: 200, data: vendorEncrypt(payload, key), time: new Date().toISOString() }));
+  return Buffer.from(JSON.stringify({ status: true, statusCode: 200, data: encryptData(payload, key), time: new Date().toISOString() }));
 }
 
 /** CPU time in ms of a process and its children (reaped ones too), from /proc (Linux); undefined
