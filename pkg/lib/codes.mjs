@@ -10,7 +10,7 @@
  * WebAssembly bindings (wasm/src/), `js` the JavaScript layer (pkg/lib, `allpassError`).
  */
 export const CODES = {
-  INVALID_KEY: ['core'],
+  INVALID_KEY: ['core', 'js'],
   INVALID_CIPHERTEXT: ['core'],
   DECRYPT_FAILED: ['core'],
   INVALID_JSON: ['core', 'js'],
