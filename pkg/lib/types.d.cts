@@ -1,11 +1,11 @@
 // The package's own declarations: the errors of every layer, and the JavaScript layer (lib/*.mjs:
 // handlers, stores, API client, type guards). Each entry's .d.mts/.d.cts re-exports this file
 // beside its WebAssembly build's .d.ts, which declares the core API and the types below import.
-// A .d.cts, importing the CommonJS build's .d.ts: an ES-module declaration file could not be
+// A .d.cts, importing the glue's CommonJS-flavoured .d.cts: an ES-module declaration file could not be
 // re-exported by node.d.cts under `module: node16` (TS1479); ES modules may import either.
 // The code and reason unions are checked against lib/codes.mjs by tests/node/codes.test.mjs, and
 // lib/*.mjs against these declarations by tests/integrations/types.test.mjs (checkJs).
-import type { AllpassKey, Webhook } from '../dist/node/allpass_crypto.js';
+import type { AllpassKey, Webhook } from '../dist/web/allpass_crypto.cjs';
 
 /** The stable code on every error this package throws, as `error.code`. */
 export type AllpassErrorCode =

@@ -47,11 +47,11 @@ it('tsc rejects misuse: a wrong key type, a missing onEvent, a documented field 
   assert.equal((failed.match(/error TS/g) ?? []).length, 3, failed);
 });
 
-it('every declared type and function reaches users through each entry (import and require, web and workerd)', () => {
+it('every declared type and function reaches users through each entry (import and require, web, workerd and edge-light)', () => {
   // What the WebAssembly build's .d.ts and lib/types.d.cts declare, as the package ships them.
   const shipped = join(installed.dir, 'node_modules/allpass-crypto');
   const names = new Set();
-  for (const file of ['dist/node/allpass_crypto.d.ts', 'lib/types.d.cts']) {
+  for (const file of ['dist/web/allpass_crypto.d.ts', 'lib/types.d.cts']) {
     for (const [, name] of readFileSync(join(shipped, file), 'utf8').matchAll(/^export (?:declare )?(?:interface|type|function|class) (\w+)/gm)) names.add(name);
   }
   for (const name of ['AllpassError', 'AllpassErrorCode', 'AllpassErrorReason', 'WebhookStore', 'Webhook', 'AllpassKey', 'AllpassCipher', 'createWebhookHandler', 'memoryStore']) {
@@ -72,7 +72,7 @@ it('every declared type and function reaches users through each entry (import an
   const common = ['--strict', '--noEmit', '--skipLibCheck', 'false', '--lib', 'es2022,dom', '--types', 'node'];
   tsc([...common, '--module', 'node16', '--moduleResolution', 'node16', 'probe-import.mts', 'probe-require.cts']);
   // The browser (web.d.mts) and workerd entries, as a bundler resolves them.
-  for (const condition of ['browser', 'workerd']) {
+  for (const condition of ['browser', 'workerd', 'edge-light']) {
     tsc([...common, '--module', 'esnext', '--moduleResolution', 'bundler', '--customConditions', condition, 'probe-import.mts']);
   }
 });
