@@ -522,7 +522,7 @@ async function simulateCommand(values) {
   }
 }
 
-/** V8's full garbage collection, for the inbox's memory bound (see lib/server.mjs), if available. */
+/** V8's full garbage collection, for the inbox's memory bound (see inbox-server.mjs), if available. */
 function fullCollector() {
   try {
     setFlagsFromString('--expose-gc');
@@ -534,7 +534,7 @@ function fullCollector() {
 }
 
 async function serve(values) {
-  const { startServer } = await import('../lib/server.mjs');
+  const { startServer } = await import('./inbox-server.mjs');
   const portText = values.port ?? process.env.PORT ?? '8080';
   if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got ${portText}`);
   let forwardTo;

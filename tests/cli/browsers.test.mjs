@@ -155,7 +155,7 @@ before(async () => {
   const consumer = join(REPO, 'tests/runtimes/consumer');
   for (const name of ['no-bundler.html', 'conformance.mjs']) cpSync(join(consumer, name), join(installed.dir, name));
   writeFileSync(join(installed.dir, 'vector.json'), JSON.stringify({ key, payload, text, sealed: ref.encryptData(payload, key) }));
-  const { staticFile } = await import(pathToFileURL(join(installed.pkg, 'lib/server.mjs')).href);
+  const { staticFile } = await import(pathToFileURL(join(installed.pkg, 'bin/inbox-server.mjs')).href);
   staticServer = http.createServer(async (request, response) => {
     const file = await staticFile(installed.dir, new URL(request.url, 'http://x').pathname).catch(() => null);
     if (!file) return response.writeHead(404).end();

@@ -55,18 +55,18 @@ describe('the tarball', () => {
     const listed = new Set(execFileSync('tar', ['-tzf', TARBALL], { encoding: 'utf8' }).trim().split('\n').map((path) => path.replace(/^package\//, '')));
     const manifest = JSON.parse(readFileSync(join(installed.pkg, 'package.json'), 'utf8'));
     assert.equal(manifest.bin['allpass-crypto'], './bin/allpass-crypto.mjs');
-    const needed = ['bin/allpass-crypto.mjs', 'lib/server.mjs', 'www/index.html', 'www/app.js', 'www/style.css', 'dist/web/allpass_crypto.js', 'dist/web/allpass_crypto_bg.wasm', 'node.mjs', 'node-wasm.mjs', 'node.cjs'];
+    const needed = ['bin/allpass-crypto.mjs', 'bin/inbox-server.mjs', 'www/index.html', 'www/app.js', 'www/style.css', 'dist/web/allpass_crypto.js', 'dist/web/allpass_crypto_bg.wasm', 'node.mjs', 'node-wasm.mjs', 'node.cjs'];
     // …and whatever those files reference by a relative path.
     const relative = (from, text, pattern) => [...text.matchAll(pattern)].map((match) => new URL(match[1], `file:///${from}`).pathname.slice(1));
     const cli = readFileSync(join(installed.pkg, 'bin/allpass-crypto.mjs'), 'utf8');
     const page = readFileSync(join(installed.pkg, 'www/index.html'), 'utf8');
     const app = readFileSync(join(installed.pkg, 'www/app.js'), 'utf8');
-    const server = readFileSync(join(installed.pkg, 'lib/server.mjs'), 'utf8');
+    const server = readFileSync(join(installed.pkg, 'bin/inbox-server.mjs'), 'utf8');
     needed.push(
       ...relative('bin/allpass-crypto.mjs', cli, /(?:from |import\(|new URL\()'(\.\.?\/[^']+)'/g),
       ...relative('www/index.html', page, /(?:src|href)="(?!data:|#)([^"]+)"/g),
       ...relative('www/app.js', app, /from '(\.\.?\/[^']+)'/g),
-      ...relative('lib/server.mjs', server, /new URL\('(\.\.?\/[^']+)'/g),
+      ...relative('bin/inbox-server.mjs', server, /new URL\('(\.\.?\/[^']+)'/g),
     );
     assert.ok(needed.length > 12, 'found the references');
     for (const path of needed) assert.ok(listed.has(path) || [...listed].some((item) => item.startsWith(path)), `${path} is in the tarball`);

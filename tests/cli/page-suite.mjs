@@ -2,7 +2,7 @@
 // decrypting, encrypting, every error explained, the live inbox, and the promises the page makes
 // (no request leaves the origin, no console errors, phone width). Run once, against
 // `allpass-crypto serve` from the installed tarball (serve.test.mjs), which serves the page with
-// the package's own server (lib/server.mjs; its limits: tests/e2e/server.test.mjs).
+// the package's own server (bin/inbox-server.mjs; its limits: tests/e2e/server.test.mjs).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';

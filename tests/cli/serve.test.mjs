@@ -105,7 +105,7 @@ pageSuite('`allpass-crypto serve` from the installed tarball', async () => {
 
   it('works as plain static files too (any static server over the package): decrypts, says there is no inbox', async () => {
     const { page, byTestId } = context();
-    const { staticFile } = await import(pathToFileURL(join(installed.pkg, 'lib/server.mjs')).href);
+    const { staticFile } = await import(pathToFileURL(join(installed.pkg, 'bin/inbox-server.mjs')).href);
     const plain = http.createServer(async (request, response) => {
       const file = await staticFile(installed.pkg, new URL(request.url, 'http://x').pathname).catch(() => null);
       if (!file) return response.writeHead(404).end();

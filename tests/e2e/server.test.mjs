@@ -4,7 +4,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { createServer, HEADERS_TIMEOUT_MS, MAX_BODY_BYTES, MAX_RECEIVING_BYTES, MAX_STORED, MAX_STORED_BYTES, MAX_UNSENT_BYTES, REQUEST_TIMEOUT_MS } from '../../pkg/lib/server.mjs';
+import { createServer, HEADERS_TIMEOUT_MS, MAX_BODY_BYTES, MAX_RECEIVING_BYTES, MAX_STORED, MAX_STORED_BYTES, MAX_UNSENT_BYTES, REQUEST_TIMEOUT_MS } from '../../pkg/bin/inbox-server.mjs';
 
 let server;
 let origin;
@@ -93,7 +93,7 @@ describe('webhook inbox server', () => {
     for (const name of ['allpass_crypto_bg.wasm']) {
       assert.equal((await get(`/dist/web/${name}`)).headers.get('content-type'), 'application/wasm', name);
     }
-    for (const path of ['/../package.json', '/dist/web/../../package.json', '/%2e%2e/package.json', '/dist/web/%2e%2e%2f%2e%2e%2fpackage.json', '/../lib/server.mjs', '/nope']) {
+    for (const path of ['/../package.json', '/dist/web/../../package.json', '/%2e%2e/package.json', '/dist/web/%2e%2e%2f%2e%2e%2fpackage.json', '/../bin/inbox-server.mjs', '/nope']) {
       assert.equal((await raw(path, { headers: { cookie } })).status, 404, path);
     }
     assert.equal((await raw('/%E0%A4%A', { headers: { cookie } })).status, 400, 'a malformed URL');

@@ -18,7 +18,7 @@ import { Miniflare } from 'miniflare';
 import * as ref from '../node/reference.mjs';
 import { publicNames } from '../node/public-names.mjs';
 import { forgetSection, saveSection } from '../../.ci/readme-section.mjs';
-import { staticFile } from '../../pkg/lib/server.mjs';
+import { staticFile } from '../../pkg/bin/inbox-server.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const bin = (name) => join(here, 'node_modules/.bin', name);

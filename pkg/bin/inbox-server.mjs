@@ -1,5 +1,5 @@
 // The debugging page and a local webhook inbox, on node:http alone. `npx allpass-crypto serve`
-// and `make serve` both run this file (through bin/allpass-crypto.mjs).
+// and `make serve` both run this file (through the CLI beside it, its only user).
 //
 //   POST /webhook          open to anyone: stores the raw body (JSON, at most 1 MB), answers 200
 //   GET  /                 the page (../www/), /dist/web/* the package's browser build, and
@@ -321,7 +321,7 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
 
       if (pathname === '/webhooks') return send(response, 200, stored);
       if (pathname === '/events') return events(request, response);
-      const file = pathname === PAGE_LIB ? await staticFile(resolve(HERE), 'codes.mjs')
+      const file = pathname === PAGE_LIB ? await staticFile(resolve(HERE, '../lib'), 'codes.mjs')
         : pathname.startsWith('/dist/web/') ? await staticFile(DIST_WEB, pathname.slice('/dist/web/'.length)) : await staticFile(WWW, pathname);
       if (!file || (pathname.endsWith('.mjs') && pathname !== PAGE_LIB) || pathname.endsWith('.png')) return send(response, 404, { error: 'not found' });
       response.writeHead(200, {
