@@ -28,10 +28,11 @@ export const MAX_STORED_BYTES = 16 * 1024 * 1024;
 export const MAX_RECEIVING_BYTES = 8 * 1024 * 1024;
 /** Requests waiting for that budget; past it they get 503. */
 export const MAX_WAITING = 256;
-/** A sender gets this long for its headers, and this long for the whole request: an idle
- * connection must not hold the inbox for Node's default five minutes. */
-export const HEADERS_TIMEOUT_MS = 5_000;
-export const REQUEST_TIMEOUT_MS = 10_000;
+/** A sender gets this long for its headers, and this long for the whole request (waiting for the
+ * receive budget included, so not much less under load): an idle connection must not hold the
+ * inbox for Node's default five minutes. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 /** A subscriber whose unsent event-stream buffer passes this is dropped (its browser reconnects). */
 export const MAX_UNSENT_BYTES = 64 * 1024;
 export const MAX_SUBSCRIBERS = 16;
@@ -107,27 +108,35 @@ function cookie(request, name) {
   return undefined;
 }
 
-/** A byte budget that requests wait for in arrival order. */
+/**
+ * A byte budget for bodies as they arrive, that chunks wait for in arrival order. Requests hold
+ * what they received until they finish, so all of them could wait for each other with the budget
+ * full of half bodies: the oldest request in progress (`oldest()` of the owner) never waits, so
+ * one always finishes (the budget is then exceeded by one body at most).
+ */
 function budget(total) {
   let free = total;
   const waiting = [];
+  const grant = (index) => {
+    const [next] = waiting.splice(index, 1);
+    free -= next.bytes;
+    next.resolve();
+  };
   return {
     get waiting() { return waiting.length; },
     get used() { return total - free; },
-    acquire(bytes) {
-      if (waiting.length === 0 && bytes <= free) {
+    acquire(bytes, owner) {
+      if (owner.oldest() || (waiting.length === 0 && bytes <= free)) {
         free -= bytes;
         return Promise.resolve();
       }
-      return new Promise((resolve) => waiting.push({ bytes, resolve }));
+      return new Promise((resolve) => waiting.push({ bytes, owner, resolve }));
     },
     release(bytes) {
       free += bytes;
-      while (waiting.length && waiting[0].bytes <= free) {
-        const next = waiting.shift();
-        free -= next.bytes;
-        next.resolve();
-      }
+      const oldest = waiting.findIndex((waiter) => waiter.owner.oldest());
+      if (oldest >= 0) grant(oldest);
+      while (waiting.length && waiting[0].bytes <= free) grant(0);
     },
   };
 }
@@ -152,6 +161,7 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
   let storedBytes = 0;
   const subscribers = new Set();
   const receiving = budget(MAX_RECEIVING_BYTES);
+  const inProgress = new Set(); // bodies being received, oldest first
   const forwards = { active: 0, queue: [], queuedBytes: 0, done: 0 };
   let nextId = 1;
   let dropped = 0;
@@ -242,11 +252,13 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
     // paused, until others finish.
     let held = 0;
     let body;
+    const owner = { oldest: () => inProgress.values().next().value === owner };
+    inProgress.add(owner);
     try {
       const chunks = [];
       for await (const chunk of request) {
         if (held + chunk.length > MAX_BODY_BYTES) return tooBig();
-        await receiving.acquire(chunk.length);
+        await receiving.acquire(chunk.length, owner);
         held += chunk.length;
         chunks.push(chunk);
       }
@@ -259,6 +271,7 @@ export function createServer({ log = () => {}, token = randomBytes(24).toString(
         return send(response, 400, { error: 'body is not JSON; Allpass webhooks are JSON envelopes' });
       }
     } finally {
+      inProgress.delete(owner);
       receiving.release(held);
       receivedSinceCollect += held;
       if (collectGarbage && receivedSinceCollect >= COLLECT_EVERY_BYTES) {
