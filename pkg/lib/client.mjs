@@ -1,7 +1,7 @@
 // The vendor's public API (Open API), as documented: request bodies encrypted as
 // `{ "data": "<encrypted>" }`, answers in the `{ status, statusCode, data }` envelope with `data`
 // encrypted or (as the docs' examples show it) in clear. Web-standard JavaScript only (fetch).
-import { wasm } from './api.mjs';
+import { isKeyList, wasm } from './api.mjs';
 import { allpassError } from './errors.mjs';
 
 const keyList = (key) => (typeof key === 'string' ? key : Array.isArray(key) ? [...key] : key);
@@ -110,8 +110,7 @@ export function createClient(options) {
     throw new TypeError(`\`baseUrl\` must be an https: URL (got ${base.protocol}//${base.host}): the app key must not cross the network in clear (http: is accepted for localhost and 127.0.0.1 only)`);
   }
   if (typeof appKey !== 'string' || appKey === '') throw new TypeError('`appKey` must be your application key (the x-private-app-key header)');
-  const keyOk = typeof key === 'string' || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'));
-  if (!keyOk) throw new TypeError('`key` must be the 64-hex-character key, or a non-empty list of them (newest first)');
+  if (!isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, or a non-empty list of them (newest first)');
   const doFetch = options.fetch ?? globalThis.fetch;
   if (typeof doFetch !== 'function') throw new TypeError('no fetch: pass `fetch` in the options');
   const root = base.href.replace(/\/+$/, '');

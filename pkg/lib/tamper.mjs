@@ -84,14 +84,16 @@ export function createTamperGuard({ blocks }) {
       if (!fingerprints) return unchecked;
       const digest = (await sha256Hex(hex.toLowerCase())).slice(0, 32);
       const at = Number.isFinite(time) ? time : Infinity;
+      let blocks;
       const result = (verdict) => ({
         verdict,
         digest,
         firstTime: Math.min(tiers.other.bodies.get(digest) ?? Infinity, tiers.decrypted.bodies.get(digest) ?? Infinity, at),
         decrypted: () => remember(tiers.decrypted, fingerprints, digest, at),
-        // For a shared store only: built when asked for.
+        // For a shared store only: built when first asked for (checked, then claimed).
         get blocks() {
-          return Array.from({ length: fingerprints.length / 2 }, (_, i) => hex.slice(i * 32, i * 32 + 16).toLowerCase());
+          blocks ??= Array.from({ length: fingerprints.length / 2 }, (_, i) => hex.slice(i * 32, i * 32 + 16).toLowerCase());
+          return blocks;
         },
       });
       if (tiers.other.bodies.has(digest) || tiers.decrypted.bodies.has(digest)) return result('redelivery');

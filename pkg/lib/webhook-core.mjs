@@ -5,7 +5,7 @@
 // forged or refused gets the same 400 (the cause goes to onError), and a body that reuses
 // blocks of another is refused before it is decrypted (./tamper.mjs), so a captured webhook is
 // no oracle. 200 means handled, stale or already handled; 500 means our side failed (retried).
-import { wasm } from './api.mjs';
+import { isKeyList, wasm } from './api.mjs';
 import { sha256Hex } from './digest.mjs';
 import { allpassError, isAllpassError } from './errors.mjs';
 import { timeValue } from './order.mjs';
@@ -42,9 +42,6 @@ function parsed(body) {
 }
 
 const tamperedError = () => allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)");
-
-
-const isKeyList = (key) => typeof key === 'string' || (Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'));
 
 /** What a `key()` function returned, described without its value (never log a key). */
 function described(value) {
