@@ -13,6 +13,7 @@ import net from 'node:net';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
+import { CHROMIUM } from '../chromium.mjs';
 import { describeServer } from './behaviour.mjs';
 import { applicantEvent, envelope, here, post, ref, repo, request, tarball } from './harness.mjs';
 
@@ -151,10 +152,7 @@ for (const [bundler, , { edge }] of BUNDLERS) {
     });
 
     it("a client component with `import init, { decryptData } from 'allpass-crypto'` renders on the server and decrypts in Chromium", async () => {
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      browser = await chromium.launch(CHROMIUM);
       const tab = await browser.newPage();
       const errors = [];
       tab.on('pageerror', (error) => errors.push(String(error)));

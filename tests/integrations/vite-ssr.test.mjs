@@ -12,6 +12,7 @@ import { basename, extname, join, normalize } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, it } from 'node:test';
 import { chromium } from 'playwright-core';
+import { CHROMIUM } from '../chromium.mjs';
 import { here, ref, request, tarball } from './harness.mjs';
 
 const VITE = join(here, 'node_modules/vite/bin/vite.js');
@@ -74,10 +75,7 @@ it('Vite SSR: the component renders on the server, decrypting in Node', async ()
 });
 
 it('Vite SSR: the same component hydrates in Chromium, without a mismatch, after init() fetched the .wasm', async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await chromium.launch(CHROMIUM);
   const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (error) => errors.push(String(error)));

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { CHROMIUM } from '../chromium.mjs';
 import { Miniflare } from 'miniflare';
 import * as ref from '../node/reference.mjs';
 import { publicNames } from '../node/public-names.mjs';
@@ -78,10 +79,7 @@ async function serve(root) {
 
 let browser;
 async function inChromium(root, page) {
-  browser ??= await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser ??= await chromium.launch(CHROMIUM);
   const server = await serve(root);
   const tab = await browser.newPage();
   const errors = [];
