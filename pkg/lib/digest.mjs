@@ -1,7 +1,7 @@
 // SHA-256 as hex, for the handler's memories (a body's identity, a payload's). Web-standard
 // `crypto.subtle` everywhere; where the runtime has node:crypto (Node, Bun, Deno), its
-// synchronous hash instead: crypto.subtle hops to a thread pool, ~30-50 µs a call on Node,
-// several times the hash itself. Looked up at run time, so no bundler sees a `node:` import.
+// synchronous hash instead: crypto.subtle hops to a thread pool, which costs several times the
+// hash itself (benches/RESULTS.md). Looked up at run time, so no bundler sees a `node:` import.
 const nodeCrypto = (() => {
   try {
     return globalThis.process?.getBuiltinModule?.('node:crypto');
