@@ -16,17 +16,17 @@ export interface PostgresStoreOptions {
   pool: PgPoolLike;
   /** Table name prefix (default 'allpass_'). */
   prefix?: string;
-  /** How long a handled payload is remembered (default 7 days). */
-  duplicateWindowMs?: number;
+  /** How long the blocks of a body that did not decrypt to an acceptable payload are kept (default 7 days); a handled delivery is kept as long as its applicant. */
+  blockWindowMs?: number;
   /** How long an event waits for its applicant's lock before answering 500 (default 10 s). */
   lockTimeoutMs?: number;
-  /** How long the transaction may sit idle while `onEvent` runs before the server ends it (default 60 s). */
+  /** How long `onEvent` may hold its applicant (default 60 s): then `signal` is aborted and the transaction rolled back (500, retried). */
   leaseMs?: number;
 }
 
 /**
- * Exactly once: `onEvent(event, { db })` runs inside the transaction that records the event;
- * write through `db` and your writes commit or roll back with it. `await store.migrate()` once.
+ * Exactly once: `onEvent(event, { db, signal })` runs inside the transaction that records the
+ * event; write through `db` and your writes commit or roll back with it; stop when `signal` aborts. `await store.migrate()` once.
  */
 export function postgresStore(options: PostgresStoreOptions): WebhookStore & { migrate(): Promise<void> };
 

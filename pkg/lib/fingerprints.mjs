@@ -63,7 +63,7 @@ class Table {
 
 /**
  * The set. A fingerprint of (0, 0) would read as an empty slot: callers store (0, 1) instead
- * (`fingerprintsOf` in ./tamper.mjs does), so the two are one fingerprint here.
+ * (`fingerprintsOf` in ./delivery.mjs does), so the two are one fingerprint here.
  */
 export class FingerprintSet {
   /** Holds the last capacity / 2 fingerprints at least, `capacity` at most. */

@@ -60,6 +60,6 @@ export function createWebhookHandler(options) {
     } catch (error) {
       return answer(core.unreadable(error, context));
     }
-    return answer(await core.process(body, context));
+    return answer(await core.receive(body, context));
   };
 }

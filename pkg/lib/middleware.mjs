@@ -116,6 +116,6 @@ export function createNodeMiddleware(options) {
         return send(res, core.unreadable(error, context));
       }
     }
-    send(res, await core.process(body, context));
+    send(res, await core.receive(body, context));
   };
 }

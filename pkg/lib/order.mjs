@@ -7,7 +7,9 @@
 //   whose payload has no string `id` cannot be ordered: it is passed on, never dropped.
 // - The time is the envelope's `time` (the only documented timestamp), unless `timeOf(event)`
 //   picks another. Whether a retry keeps the first delivery's `time` or is stamped anew is not
-//   documented; the vendor's code stamps "now" when it builds the envelope.
+//   documented; the vendor's code stamps "now" when it builds the envelope. The envelope is not
+//   encrypted, so the handler orders by the earlier of that time and when the body was first
+//   seen (`orderTime`): a sender can make an event older, never newer than it was observed.
 // - Only an event strictly older than the last processed one is stale. An equal time is not:
 //   two different events can share a millisecond, and dropping one of them would lose it. So a
 //   redelivery with the same time is passed on again: process idempotently.
@@ -15,6 +17,10 @@
 // - A time that is not a date is an error (the vendor sends ISO-8601), never silently "new".
 
 import { allpassError } from './errors.mjs';
+import { memoryStore } from './stores/memory.mjs';
+
+/** How long `createOrder` lets a call wait behind another of its applicant: as long as it takes. */
+const ORDER_WAIT_MS = 2 ** 31 - 1;
 
 /** The milliseconds since 1970 of an ISO-8601 string, a Date or a number; NaN if none. */
 export function timeValue(time) {
@@ -22,6 +28,14 @@ export function timeValue(time) {
   if (time instanceof Date) return time.getTime();
   if (typeof time === 'string' && time.trim() !== '') return Date.parse(time);
   return Number.NaN;
+}
+
+/**
+ * The time the handler orders a delivery by: the earlier of the time it claims (the envelope's,
+ * unauthenticated) and when its body was first seen (observed): ms.
+ */
+export function orderTime(claimed, firstSeen) {
+  return Math.min(timeValue(claimed), firstSeen);
 }
 
 /**
@@ -115,44 +129,33 @@ export function checkLastSeen(lastSeen) {
 
 /**
  * The ordering state of one handler: `run(event, handle)` as `processInOrder`, with calls for the
- * same applicant queued one behind the other in this process.
+ * same applicant one behind the other in this process: memoryStore's lock and stale rule,
+ * without its duplicate memory.
  * @param {import('./types.cjs').OrderOptions<any>} [options]
  */
 export function createOrder({ lastSeen, timeOf, onStale } = {}) {
   checkLastSeen(lastSeen);
-  const queues = new Map();
-
-  async function ordered(key, event, handle) {
-    const last = await lastSeen.get(key.applicantId);
-    if (isStale(key.time, last)) {
-      if (onStale) await onStale(event, last);
-      return 'stale';
-    }
-    await handle();
-    await recordLastSeen(lastSeen, key.applicantId, key.time, last);
-    return 'handled';
-  }
-
+  const store = lastSeen ? memoryStore({ lastSeen, lockWaitMs: ORDER_WAIT_MS }) : null;
   return {
     async run(event, handle) {
-      const key = lastSeen ? orderKey(event, timeOf) : null;
+      const key = store ? orderKey(event, timeOf) : null;
       if (!key) {
         await handle();
         return 'unordered';
       }
-      // One at a time per applicant in this process: the next waits for the previous to settle.
-      const previous = queues.get(key.applicantId) ?? Promise.resolve();
-      const current = previous.then(() => ordered(key, event, handle));
-      const settled = current.then(
-        () => {},
-        () => {},
-      );
-      queues.set(key.applicantId, settled);
-      try {
-        return await current;
-      } finally {
-        if (queues.get(key.applicantId) === settled) queues.delete(key.applicantId);
+      const lease = await store.begin({ applicantId: key.applicantId, time: timeValue(key.time), eventTime: key.time, ids: [] });
+      if (lease.outcome !== 'proceed') {
+        if (onStale && lease.outcome === 'stale') await onStale(event, lease.last);
+        return 'stale';
       }
+      try {
+        await handle();
+      } catch (error) {
+        await lease.abort();
+        throw error;
+      }
+      await lease.commit();
+      return 'handled';
     },
   };
 }

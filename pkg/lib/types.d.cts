@@ -109,15 +109,20 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
    * A key given as a value that is not a key throws at once.
    */
   key: AllpassKey | (() => AllpassKey | undefined | PromiseLike<AllpassKey | undefined>);
-  /** Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries). */
-  onEvent(event: Webhook<T>, context: C): unknown;
+  /**
+   * Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries).
+   * `context.signal` is aborted when the store's hold on the applicant is being lost (its lease or
+   * transaction ends: `leaseMs`, `maxHoldMs`), before another process may start the applicant's
+   * next event: stop writing then. The shared stores add `db` (PostgreSQL) or `fencingToken` (Redis).
+   */
+  onEvent(event: Webhook<T>, context: C & { signal: AbortSignal }): unknown;
   /**
    * Told why a request was not answered 200: the cause (an `AllpassError` with its `code`, or
    * what `onEvent` / the store threw) and the status sent. Not awaited; its failures are ignored.
    * Log `error.code`, never the body or the key.
    */
   onError?(error: unknown, context: C & { status: Exclude<WebhookStatus, 200 | 405> }): unknown;
-  /** The largest body read, in bytes (default 1 MiB); a larger one is answered 413 without reading it all. */
+  /** The largest body read, in bytes (default 64 KiB); a larger one is answered 413 without reading it all. */
   maxBodyBytes?: number;
   /** Keeps event order per applicant: an event older than the last processed one is answered 200 but not passed on. */
   lastSeen?: LastSeenStore;
@@ -131,39 +136,51 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
    * share them across processes. Give `store` or `lastSeen`, not both.
    */
   store?: WebhookStore;
-  /** Called instead of `onEvent` for a payload already handled for its applicant (within `duplicateWindowMs`), whatever its envelope `time` or IV. Answered 200. */
+  /** Called instead of `onEvent` for a delivery already handled for its applicant (the same body, whatever its envelope `time`; or the same payload with the same `time`). Answered 200. */
   onDuplicate?(event: Webhook<T>): unknown;
   /** Your application key: a payload whose `appKey` is missing or another is refused (400, `INVALID_PAYLOAD`, reason `APP_KEY`). Recommended. */
   appKey?: string;
-  /** Your own rule: return `false` or throw to refuse a payload (400, `INVALID_PAYLOAD`, reason `VALIDATE`); anything else accepts it. */
+  /** Your own rule, awaited: return (or resolve to) `false`, or throw (reject), to refuse a payload (400, `INVALID_PAYLOAD`, reason `VALIDATE`); anything else accepts it. */
   validate?(payload: T): unknown;
   /** How far in the future an envelope `time` may be (default 5 minutes); later is refused (400, `INVALID_ENVELOPE`, reason `FUTURE_TIME`). */
   clockSkewMs?: number;
-  /** How long a handled payload is remembered as handled, in this process (default 7 days). */
-  duplicateWindowMs?: number;
-  /** Ciphertext-block fingerprints remembered to recognise forgeries, per tier (two tiers): the last half of it at least (default 2^18: 2^17 blocks, 2 MiB of ciphertext, in 4 MiB a tier). */
+  /** For the default `memoryStore()` only (with `store`, give it to the store): block fingerprints per tier (`memoryStore`'s `rememberBlocks`). */
   rememberBlocks?: number;
 }
 
-/** What a store is asked before an event is handled. `time`: ms since 1970, null without an applicant id. */
-export interface StoreClaim {
-  applicantId: string | null;
-  time: number | null;
-  /** The event's time as the handler got it (the envelope's ISO string, or `timeOf`'s value). */
-  eventTime: EventTime;
-  /** SHA-256 (hex) of the decrypted payload's JSON. */
-  digest: string;
+/** A body before decryption, as a store's block memory sees it. */
+export interface Delivery {
+  /** The first 128 bits of SHA-256 over the lowercase hex `data` (32 hex characters): the body's identity. */
+  bodyDigest: string;
+  /** Each 16-byte block's first 8 bytes as two 32-bit words (the IV first). */
+  words: Uint32Array;
+  /** The same fingerprints as 16 hex characters each. */
+  blocks: string[];
 }
 
-/** A store's answer: the payload was handled before, the event is stale, or it may proceed (the applicant held until commit or abort). */
+/** What a store is asked before an event is handled. */
+export interface StoreClaim {
+  /** The payload's `id`, or null (the event is not ordered). */
+  applicantId: string | null;
+  /** The time to order by (ms since 1970): the earlier of the event's time and when its body was first seen; null without an applicant id. */
+  time: number | null;
+  /** That time as the handler got it (the envelope's ISO string, or `timeOf`'s value) when it was not moved earlier; else its ISO string. */
+  eventTime: EventTime;
+  /** What identifies the delivery (32 hex characters each): its body digest, and its payload with its envelope time. It is a duplicate when any of them was handled for the applicant. */
+  ids: string[];
+}
+
+/** A store's answer: the delivery was handled before, the event is stale, or it may proceed (the applicant held until commit or abort). */
 export type StoreLease =
   | { outcome: 'duplicate' }
   | { outcome: 'stale'; last: EventTime }
   | {
       outcome: 'proceed';
-      /** Merged into `onEvent`'s context (postgresStore: `{ db }`, the transaction's client). */
+      /** Merged into `onEvent`'s context (postgresStore: `{ db }`, the transaction's client; redisStore: `{ fencingToken }`). */
       context?: object;
-      /** Records the time and the digest (and the body's block fingerprints), then lets the applicant go. */
+      /** Aborted when the hold on the applicant is being lost (a lease or transaction ending), before another process may start the applicant's next event; passed to `onEvent` as `context.signal`. */
+      signal: AbortSignal;
+      /** Records the time and the ids as handled, then lets the applicant go. */
       commit(): Promise<void>;
       /** Lets the applicant go without recording anything. */
       abort(error?: unknown): Promise<void>;
@@ -171,16 +188,18 @@ export type StoreLease =
 
 /**
  * The store contract: order (an event older than the newest handled for its applicant is not
- * handled), once (a payload handled for an applicant is not handled again within the window),
- * one at a time (`begin` waits, bounded, while another event of the applicant is being handled;
- * a crashed holder is let go after its lease). Implement it for your own database.
+ * handled), once (a delivery handled for an applicant is never handled again), one at a time
+ * (`begin` waits, bounded, while another event of the applicant is being handled; a crashed
+ * holder is let go after its lease), and a block memory (`screen`, `claim`) that refuses bodies
+ * made of another body's blocks before they are decrypted. Implement it for your own database;
+ * without `screen`, the handler screens in its own process.
  */
 export interface WebhookStore {
   begin(claim: StoreClaim): Promise<StoreLease>;
-  /** Shared memory of handled bodies' ciphertext blocks (16-hex fingerprints): 'tampered' when another body's block is reused. */
-  checkBlocks?(body: { digest: string; blocks: string[] }): Promise<'new' | 'redelivery' | 'tampered'>;
-  /** Claims a body's blocks for its digest once it decrypted to an acceptable payload, at once and for every process (not rolled back with the event): 'tampered' when one belongs to another body. */
-  claimBlocks?(body: { digest: string; blocks: string[] }): Promise<'claimed' | 'tampered'>;
+  /** Before decryption: `tampered` when the body reuses a block of another body; else when it was first seen (ms). Its free blocks are claimed for it at once, whatever the answer. */
+  screen?(delivery: Delivery): Promise<{ tampered: boolean; firstSeen: number }>;
+  /** The body decrypted to an acceptable payload: its blocks are kept where garbage cannot push them out (the shared stores: for good). */
+  claim?(delivery: Delivery): Promise<void>;
   /** Creates what the store needs; idempotent, safe when several instances start at once. */
   migrate?(): Promise<void>;
 }
@@ -188,8 +207,10 @@ export interface WebhookStore {
 /** The store in this process's memory (one process, tests). With `lastSeen`, the times go there. */
 export function memoryStore(options?: {
   lastSeen?: LastSeenStore;
-  duplicateWindowMs?: number;
-  entries?: number;
+  /** Block fingerprints per tier (two tiers): the last half of it at least (default 2^18: 2^17 blocks, 2 MiB of ciphertext, in 4 MiB a tier). */
+  rememberBlocks?: number;
+  /** Applicant records kept (last time, handled deliveries), the least recently used forgotten first (default 65,536). */
+  applicants?: number;
   /** How long an event waits while another event of its applicant is handled (default 10 s); then `STORE_FAILED` (500, retried). */
   lockWaitMs?: number;
 }): WebhookStore;

@@ -1,110 +1,74 @@
 // What createWebhookHandler (./handler.mjs) and createNodeMiddleware (./middleware.mjs) share:
-// the options, checked once, and `process(body) → status`. Web-standard JavaScript only.
+// the options, checked once, and `receive(body, context) → status`, five stages that read top
+// to bottom:
+//   screen  the size, the envelope, and the body's blocks against the store's: a forgery made
+//           of another body's blocks is refused before anything decrypts it
+//   open    decrypt, and the payload rules (an object, `appKey`, `validate`)
+//   claim   the body decrypted to an acceptable payload: the store keeps its blocks for good
+//   order   the time to order by: the earlier of the envelope's and when the body was first seen
+//   run     the store's verdict (duplicate, stale, or a hold on the applicant), then onEvent
+// Web-standard JavaScript only.
 //
 // The answers carry as little as possible about the plaintext: every body that is malformed,
-// forged or refused gets the same 400 (the cause goes to onError), and a body that reuses
-// blocks of another is refused before it is decrypted (./tamper.mjs), so a captured webhook is
-// no oracle. 200 means handled, stale or already handled; 500 means our side failed (retried).
-import { isKeyList, wasm } from './api.mjs';
-import { sha256Hex } from './digest.mjs';
+// forged or refused gets the same 400 (the cause goes to onError). 200 means handled, stale or
+// already handled; 500 means our side failed (Allpass retries).
+import { isKeyList } from './api.mjs';
+import { deliveryOf, envelopeOf, eventDigest } from './delivery.mjs';
 import { allpassError, isAllpassError } from './errors.mjs';
-import { timeValue } from './order.mjs';
+import { cipherSource } from './keyed-cipher.mjs';
+import { orderTime, timeValue } from './order.mjs';
 import { memoryStore } from './stores/memory.mjs';
-import { createTamperGuard } from './tamper.mjs';
+import { optionalFunction, wholeNumber } from './validate.mjs';
 
-/** 1 MiB: far above any webhook (the vendor's payloads are a few KB). */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** 64 KiB: far above any webhook (the vendor's payloads are a few KB), and cheap to screen. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 /** How far in the future an envelope `time` may be before it is refused (clocks differ). */
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000;
-/** Block fingerprints per tier (./tamper.mjs): the last 2^17 at least (2 MiB of ciphertext), 2^18 at most; 4 MiB each. */
-export const DEFAULT_REMEMBER_BLOCKS = 2 ** 18;
-/** How long a handled payload is remembered: longer than the vendor's 10 retries. */
-export const DEFAULT_DUPLICATE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 const TOO_LARGE = Symbol('too large');
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function whole(name, value, fallback, min) {
-  const number = value ?? fallback;
-  if (!Number.isSafeInteger(number) || number < min) throw new TypeError(`\`${name}\` must be a whole number, at least ${min}`);
-  return number;
-}
-
-/** The body as a parsed object when it is JSON text (or already parsed); otherwise undefined. */
-function parsed(body) {
-  if (body !== null && typeof body === 'object' && !(body instanceof Uint8Array)) return body;
-  try {
-    const value = JSON.parse(typeof body === 'string' ? body : utf8.decode(body));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined; // the core names the exact cause
+/** A stage's decision to stop: the status to answer, and the cause for onError. */
+class Answer {
+  constructor(status, cause) {
+    this.status = status;
+    this.cause = cause;
   }
 }
 
-const tamperedError = () => allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)");
+const tampered = () => new Answer(400, allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)"));
 
-/** What a `key()` function returned, described without its value (never log a key). */
-function described(value) {
-  if (value === undefined || value === null) return `${value} (is the variable set where the server runs?)`;
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list with something other than strings';
-  return `a ${typeof value}`;
+/** The options, checked: what `receive` needs. */
+function settings(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
+  const { key, onEvent, appKey, lastSeen } = options;
+  if (typeof key !== 'function' && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
+  if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
+  for (const name of ['onError', 'onStale', 'onDuplicate', 'timeOf', 'validate']) optionalFunction(name, options[name]);
+  if (appKey !== undefined && (typeof appKey !== 'string' || appKey.trim() === '')) throw new TypeError('`appKey` must be your application key (the `appKey` field of every applicant webhook)');
+  if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: a handled delivery is remembered as long as its applicant is, not for a window (README: Order and duplicates)');
+  let store = options.store;
+  if (store !== undefined) {
+    for (const name of ['lastSeen', 'rememberBlocks']) {
+      if (options[name] !== undefined) throw new TypeError(`give \`${name}\` to the store, not beside \`store\` (memoryStore({ ${name} }))`);
+    }
+    if (store === null || typeof store !== 'object' || typeof store.begin !== 'function') throw new TypeError('`store` must be a webhook store: memoryStore(), postgresStore({ pool }), redisStore(client), or your own with begin()');
+  } else {
+    store = memoryStore({ lastSeen, rememberBlocks: options.rememberBlocks });
+  }
+  return {
+    ...options,
+    store,
+    // A store without a block memory of its own (yours, with begin() only) screens in this process.
+    screener: typeof store.screen === 'function' ? store : memoryStore({ rememberBlocks: options.rememberBlocks }),
+    maxBodyBytes: wholeNumber('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1),
+    clockSkewMs: wholeNumber('clockSkewMs', options.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0),
+    expectedAppKey: appKey?.trim().toLowerCase(),
+  };
 }
 
 export function webhookCore(options) {
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
-  const { key, onEvent, onError, onStale, onDuplicate, timeOf, lastSeen, appKey, validate } = options;
-  const keyLater = typeof key === 'function';
-  if (!keyLater && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
-  if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
-  for (const [name, value] of Object.entries({ onError, onStale, onDuplicate, timeOf, validate })) {
-    if (value !== undefined && typeof value !== 'function') throw new TypeError(`\`${name}\` must be a function`);
-  }
-  if (appKey !== undefined && (typeof appKey !== 'string' || appKey.trim() === '')) throw new TypeError('`appKey` must be your application key (the `appKey` field of every applicant webhook)');
-  const maxBodyBytes = whole('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1);
-  const clockSkewMs = whole('clockSkewMs', options.clockSkewMs, DEFAULT_CLOCK_SKEW_MS, 0);
-  const guard = createTamperGuard({ blocks: whole('rememberBlocks', options.rememberBlocks, DEFAULT_REMEMBER_BLOCKS, 2) });
-  if (options.store !== undefined && lastSeen !== undefined) throw new TypeError('give `store` or `lastSeen`, not both (a store keeps the times itself)');
-  const store = options.store ?? memoryStore({ lastSeen, duplicateWindowMs: whole('duplicateWindowMs', options.duplicateWindowMs, DEFAULT_DUPLICATE_WINDOW_MS, 1) });
-  if (store === null || typeof store !== 'object' || typeof store.begin !== 'function') throw new TypeError('`store` must be a webhook store: memoryStore(), postgresStore({ pool }), redisStore(client), or your own with begin()');
-  const expectedAppKey = appKey?.trim().toLowerCase();
-
-  // A key given as a value: built now when the module is loaded (so a bad key fails at
-  // start-up), else on first use. A key given as a function: called on the first request (so a
-  // build without the secret succeeds), the cipher kept once it succeeds; a missing or bad key
-  // answers 500 (INVALID_KEY to onError, Allpass retries) and is asked for again next request.
-  let cipher = null;
-  let pending = null;
-  const keys = keyLater ? null : typeof key === 'string' ? key : [...key];
-  if (!keyLater) {
-    try {
-      cipher = new (wasm().AllpassCipher)(keys);
-    } catch (error) {
-      if (isAllpassError(error)) throw error;
-    }
-  }
-  async function keyedCipher() {
-    let value;
-    try {
-      value = await key();
-    } catch (cause) {
-      throw allpassError('INVALID_KEY', undefined, '`key()` threw or rejected: no key to decrypt with', { cause });
-    }
-    if (!isKeyList(value)) throw allpassError('INVALID_KEY', undefined, `\`key()\` returned ${described(value)}, not the 64-hex-character key or a non-empty list of them`);
-    return new (wasm().AllpassCipher)(typeof value === 'string' ? value : [...value]);
-  }
-  function getCipher() {
-    if (cipher) return cipher;
-    if (!keyLater) return (cipher = new (wasm().AllpassCipher)(keys));
-    // One call for the requests that arrive together; forgotten after a failure (retried).
-    pending ??= keyedCipher().then(
-      (made) => (cipher = made),
-      (error) => {
-        pending = null;
-        throw error;
-      },
-    );
-    return pending;
-  }
+  const { store, screener, maxBodyBytes, clockSkewMs, expectedAppKey, onEvent, onError, onStale, onDuplicate, timeOf, validate } = settings(options);
+  const cipher = cipherSource(options.key);
 
   /** Reports a cause to onError without waiting for it and without letting it change the answer. */
   function report(error, context, status) {
@@ -118,109 +82,93 @@ export function webhookCore(options) {
     return status;
   }
 
-  /** Why a decrypted payload is refused (INVALID_PAYLOAD), or undefined when it is accepted. */
-  function refusal(data) {
+  /** A store's failure is ours: 500, and Allpass retries. */
+  async function fromStore(call) {
+    try {
+      return await call();
+    } catch (error) {
+      throw new Answer(500, error);
+    }
+  }
+
+  async function screen(body) {
+    const envelope = envelopeOf(body);
+    const delivery = await deliveryOf(envelope);
+    // Not hex blocks: nothing to remember, and the core names the format error.
+    if (!delivery) return { envelope, body, delivery, firstSeen: Date.now() };
+    const verdict = await fromStore(() => screener.screen(delivery));
+    if (verdict.tampered) throw tampered();
+    return { envelope, body, delivery, firstSeen: verdict.firstSeen };
+  }
+
+  async function open(keyed, { envelope, body }) {
+    let event;
+    try {
+      event = keyed.parseWebhook(envelope ?? body);
+    } catch (error) {
+      throw new Answer(isAllpassError(error) ? 400 : 500, error);
+    }
+    const data = event.data;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      return allpassError('INVALID_PAYLOAD', 'NOT_OBJECT', `the decrypted payload is ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not a JSON object: every Allpass webhook payload is one`);
+      throw new Answer(400, allpassError('INVALID_PAYLOAD', 'NOT_OBJECT', `the decrypted payload is ${data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`}, not a JSON object: every Allpass webhook payload is one`));
     }
     if (expectedAppKey !== undefined && (typeof data.appKey !== 'string' || data.appKey.trim().toLowerCase() !== expectedAppKey)) {
-      return allpassError('INVALID_PAYLOAD', 'APP_KEY', `the payload's appKey ${typeof data.appKey === 'string' ? 'is another application\'s' : 'is missing'}: the handler's \`appKey\` option accepts its own application's webhooks only`);
+      throw new Answer(400, allpassError('INVALID_PAYLOAD', 'APP_KEY', `the payload's appKey ${typeof data.appKey === 'string' ? "is another application's" : 'is missing'}: the handler's \`appKey\` option accepts its own application's webhooks only`));
     }
     if (validate) {
       let verdict;
       try {
-        verdict = validate(data);
+        verdict = await validate(data);
       } catch (cause) {
-        return allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it threw)', { cause });
+        throw new Answer(400, allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it threw or rejected)', { cause }));
       }
-      if (verdict === false) return allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it returned false)');
+      if (verdict === false) throw new Answer(400, allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it returned false)'));
     }
-    return undefined;
+    return event;
   }
 
-  async function process(body, context) {
-    if (body === TOO_LARGE) {
-      return report(allpassError('INVALID_ARGUMENT', 'TOO_LONG', `the webhook body is over maxBodyBytes (${maxBodyBytes} bytes)`), context, 413);
-    }
-    const envelope = parsed(body);
-    const seen = await guard.inspect(envelope?.data, timeValue(envelope?.time));
-    if (store.checkBlocks && (seen.verdict === 'new' || seen.verdict === 'tampered')) {
-      // Another process may have decrypted the body this one is made from; or this process saw
-      // a forgery first, and the store knows this body for the genuine one (its blocks claimed
-      // by its own digest). Asked before anything is decrypted, so neither the answer nor its
-      // timing depends on a forgery's plaintext.
-      let shared;
-      try {
-        shared = await store.checkBlocks({ digest: seen.digest, blocks: seen.blocks });
-      } catch (error) {
-        return report(error, context, 500);
-      }
-      if (shared === 'tampered' || (seen.verdict === 'tampered' && shared !== 'redelivery')) return report(tamperedError(), context, 400);
-    } else if (seen.verdict === 'tampered') {
-      return report(tamperedError(), context, 400);
-    }
-    let event;
-    try {
-      event = (cipher ?? (await getCipher())).parseWebhook(envelope ?? body);
-    } catch (error) {
-      // A bad key or a module not loaded is our configuration, not the request: answer 500 so
-      // the vendor retries. Everything else is the request's fault: the one uniform 400.
-      return report(error, context, isAllpassError(error) && error.code !== 'INVALID_KEY' ? 400 : 500);
-    }
-    const refused = refusal(event.data);
-    if (refused) return report(refused, context, 400);
-    // It decrypted to an acceptable payload: from now on its blocks are kept where garbage
-    // cannot push them out, whatever happens to the event (a 500 is retried with these blocks),
-    // here and, with a shared store, for every process (claimed before onEvent, not at commit:
-    // a forgery sent elsewhere while this event fails or runs must find them taken).
-    seen.decrypted();
-    if (seen.digest !== undefined && store.claimBlocks) {
-      let claim;
-      try {
-        claim = await store.claimBlocks({ digest: seen.digest, blocks: seen.blocks });
-      } catch (error) {
-        return report(error, context, 500);
-      }
-      if (claim === 'tampered') return report(tamperedError(), context, 400);
-    }
-    // The envelope's `time` is not encrypted: one far in the future would otherwise become the
-    // applicant's last time and turn every later genuine event stale.
+  /** From here on the body's blocks are kept where garbage cannot push them out, for every process, whatever becomes of the event. */
+  async function claim({ delivery }) {
+    if (delivery && screener.claim) await fromStore(() => screener.claim(delivery));
+  }
+
+  /** `{ applicantId, time, eventTime }`: the applicant (null: unordered) and the time to order by. */
+  function order(event, firstSeen) {
+    // Refused, not clamped: a clock this far ahead is a fault to see (onError), not to hide.
     if (timeValue(event.time) > Date.now() + clockSkewMs) {
-      return report(allpassError('INVALID_ENVELOPE', 'FUTURE_TIME', `the webhook envelope's \`time\` is more than ${clockSkewMs / 1000} s in the future (clockSkewMs)`), context, 400);
+      throw new Answer(400, allpassError('INVALID_ENVELOPE', 'FUTURE_TIME', `the webhook envelope's \`time\` is more than ${clockSkewMs / 1000} s in the future (clockSkewMs)`));
     }
     const applicantId = typeof event.data.id === 'string' && event.data.id !== '' ? event.data.id : null;
-    let eventTime = event.time;
-    let time = null;
-    if (applicantId !== null) {
+    if (applicantId === null) return { applicantId, time: null, eventTime: event.time };
+    let claimed = event.time;
+    if (timeOf) {
       try {
-        eventTime = timeOf ? timeOf(event) : event.time;
+        claimed = timeOf(event);
       } catch (error) {
-        return report(error, context, 500);
-      }
-      time = timeValue(eventTime);
-      // The same data again (a redelivery, or a replay with a new envelope time): ordered by the
-      // time it first came with, so a replayed `time` can never be recorded as the last one.
-      if (!timeOf && seen.verdict === 'redelivery' && seen.firstTime < time) {
-        time = seen.firstTime;
-        eventTime = new Date(time).toISOString();
-      }
-      // A time that is not a date cannot be ordered: a malformed envelope like any other (a
-      // custom `timeOf` is the caller's code: 500).
-      if (Number.isNaN(time)) {
-        const error = allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time');
-        return report(error, context, timeOf ? 500 : 400);
+        throw new Answer(500, error);
       }
     }
-    let lease;
+    // A time that is not a date cannot be ordered: a malformed envelope like any other (a
+    // custom `timeOf` is the caller's code: 500).
+    if (Number.isNaN(timeValue(claimed))) {
+      throw new Answer(timeOf ? 500 : 400, allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time'));
+    }
+    const time = orderTime(claimed, firstSeen);
+    return { applicantId, time, eventTime: time === timeValue(claimed) ? claimed : new Date(time).toISOString() };
+  }
+
+  async function run(event, { applicantId, time, eventTime }, delivery, context) {
+    const ids = [await eventDigest(event)];
+    if (delivery) ids.unshift(delivery.bodyDigest);
+    const lease = await fromStore(() => store.begin({ applicantId, time, eventTime, ids }));
     try {
-      lease = await store.begin({ applicantId, time, eventTime, digest: await sha256Hex(JSON.stringify(event.data)) });
       if (lease.outcome === 'duplicate') {
         if (onDuplicate) await onDuplicate(event);
       } else if (lease.outcome === 'stale') {
         if (onStale) await onStale(event, lease.last);
       } else {
         try {
-          await onEvent(event, lease.context ? { ...context, ...lease.context } : context);
+          await onEvent(event, { ...context, ...lease.context, signal: lease.signal });
           await lease.commit();
         } catch (error) {
           await Promise.resolve(lease.abort(error)).catch(() => {});
@@ -228,14 +176,32 @@ export function webhookCore(options) {
         }
       }
     } catch (error) {
+      throw new Answer(500, error);
+    }
+  }
+
+  async function receive(body, context) {
+    try {
+      if (body === TOO_LARGE) throw new Answer(413, allpassError('INVALID_ARGUMENT', 'TOO_LONG', `the webhook body is over maxBodyBytes (${maxBodyBytes} bytes)`));
+      // The key first: a body is screened (and remembered) only when it can also be opened.
+      const keyed = await cipher().catch((error) => {
+        // A bad key or a module not loaded is our configuration: 500, so the vendor retries.
+        throw new Answer(500, error);
+      });
+      const screened = await screen(body);
+      const event = await open(keyed, screened);
+      await claim(screened);
+      await run(event, order(event, screened.firstSeen), screened.delivery, context);
+      return 200;
+    } catch (error) {
+      if (error instanceof Answer) return report(error.cause, context, error.status);
       return report(error, context, 500);
     }
-    return 200;
   }
 
   return {
     maxBodyBytes,
-    process,
+    receive,
     tooLarge: TOO_LARGE,
     unreadable: (cause, context) => report(allpassError('INVALID_ARGUMENT', 'UNREADABLE', 'the webhook body could not be read', { cause }), context, 400),
   };

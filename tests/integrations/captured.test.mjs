@@ -146,7 +146,7 @@ describe('a captured body, attacked', () => {
     assert.ok(strong.log.errors.every((error) => error.code === 'TAMPERED'), 'refused as forgeries, not as padding or JSON failures');
   });
 
-  it('a replay of a failed delivery with a near-future time is ordered by its first time: later genuine events are not made stale', async () => {
+  it('a replay of a failed delivery with a near-future time is ordered by when the body was first seen: later genuine events are not made stale', async () => {
     let fail = true;
     const strong = hardened({
       onEvent: (event) => {
@@ -155,11 +155,13 @@ describe('a captured body, attacked', () => {
       },
     });
     const id = applicantEvent().id;
-    const first = envelope(applicantEvent({ id, stepName: 'first' }), keys.current, minutesAgo(3));
+    // Delivered as the vendor does: each envelope built just before it is sent.
+    const first = envelope(applicantEvent({ id, stepName: 'first' }), keys.current, new Date().toISOString());
     assert.equal(await strong.send(first), 500);
     fail = false;
     assert.equal(await strong.send({ ...first, time: new Date(Date.now() + 4 * 60_000).toISOString() }), 200, 'handled, as the genuine payload it is');
-    assert.equal(await strong.send(envelope(applicantEvent({ id, stepName: 'second' }), keys.current, minutesAgo(1))), 200);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(await strong.send(envelope(applicantEvent({ id, stepName: 'second' }), keys.current, new Date().toISOString())), 200);
     assert.deepEqual(strong.log.events, ['first', 'second'], 'the later event is not stale');
     assert.deepEqual(strong.log.stale, []);
   });
@@ -172,7 +174,7 @@ describe('a captured body, attacked', () => {
     assert.equal(await strong.send(captured), 200);
     assert.equal(await strong.send({ ...captured, time: '2999-01-01T00:00:00.000Z' }), 400);
     assert.equal(await strong.send({ ...captured, time: new Date(Date.now() + 4 * 60_000).toISOString() }), 200);
-    assert.equal(await strong.send(envelope(first, keys.current, minutesAgo(1))), 200, 'the same payload re-encrypted (a new IV)');
+    assert.equal(await strong.send(envelope(first, keys.current, captured.time)), 200, 'the same payload and time re-encrypted (a new IV): the same event');
     const second = applicantEvent({ id, stepName: 'second' });
     assert.equal(await strong.send(envelope(second, keys.current, minutesAgo(0))), 200);
     assert.deepEqual(strong.log.events.map((event) => event.data.stepName), ['first', 'second'], 'the later genuine event is handled');
@@ -293,5 +295,41 @@ describe('stricter payloads', () => {
     assert.equal(await strong.send(envelope(applicantEvent({ stepName: 'throw' }), keys.current, minutesAgo(1))), 400);
     assert.deepEqual(strong.log.events.map((event) => event.data.stepName), ['ok']);
     assert.deepEqual(strong.log.errors.map((error) => [error.code, error.reason, error.cause?.message]), [['INVALID_PAYLOAD', 'VALIDATE', undefined], ['INVALID_PAYLOAD', 'VALIDATE', 'no such step']]);
+  });
+
+  it('validate is awaited: resolving false refuses, a rejection refuses (400, VALIDATE, its error as cause) and never escapes as an unhandled rejection', async () => {
+    const escaped = [];
+    const onUnhandled = (reason) => escaped.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const strong = hardened({
+        validate: async (payload) => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          if (payload.stepName === 'reject') throw new Error('the rules service is down');
+          return payload.stepName !== 'refuse';
+        },
+      });
+      assert.equal(await strong.send(envelope(applicantEvent({ stepName: 'refuse' }), keys.current, minutesAgo(1))), 400);
+      assert.equal(await strong.send(envelope(applicantEvent({ stepName: 'reject' }), keys.current, minutesAgo(1))), 400);
+      assert.equal(await strong.send(envelope(applicantEvent({ stepName: 'ok' }), keys.current, minutesAgo(1))), 200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(strong.log.events.map((event) => event.data.stepName), ['ok']);
+      assert.deepEqual(strong.log.errors.map((error) => [error.code, error.reason, error.cause?.message]), [['INVALID_PAYLOAD', 'VALIDATE', undefined], ['INVALID_PAYLOAD', 'VALIDATE', 'the rules service is down']]);
+      assert.deepEqual(escaped, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
+
+describe('the cost of garbage', () => {
+  it('with a store (and without), the default maxBodyBytes is 64 KiB: a larger body is answered 413 before anything is screened', async () => {
+    const body = { status: true, statusCode: 200, data: 'ab'.repeat(40 * 1024), time: minutesAgo(1) };
+    for (const options of [{ store: pkg.memoryStore() }, {}]) {
+      const errors = [];
+      const handler = pkg.createWebhookHandler({ key: keys.current, onEvent: () => assert.fail('handled'), onError: (error) => errors.push(error.reason), ...options });
+      assert.equal((await handler(post(body))).status, 413);
+      assert.deepEqual(errors, ['TOO_LONG']);
+    }
   });
 });

@@ -9,111 +9,28 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
-import { createClient } from 'redis';
-import Redis from 'ioredis';
-import { applicantEvent, envelope, installPackage, testKeys } from '../integrations/harness.mjs';
-import { startPostgres, startRedis } from './services.mjs';
+import { applicantEvent, envelope, here, keys, minutesAgo, raw, useStores } from './harness.mjs';
 
-const keys = testKeys();
-const minutesAgo = (minutes) => new Date(Date.now() - minutes * 60_000).toISOString();
-const post = (body) => new Request('http://localhost/webhook', { method: 'POST', body: JSON.stringify(body) });
-const here = new URL('.', import.meta.url).pathname;
-
-let installed;
-let postgres;
-let redis;
-const closers = [];
-before(async () => {
-  [installed, postgres, redis] = await Promise.all([installPackage(), startPostgres(), startRedis()]);
-});
-after(async () => {
-  for (const close of closers.reverse()) await close().catch(() => {});
-  await Promise.all([postgres?.stop(), redis?.stop()]);
-  installed?.remove();
-});
-
-const load = async (entry) => import(pathToFileURL(join(installed.dir, 'node_modules/allpass-crypto', entry)).href);
-
-/** Each store kind: a fresh store (own tables / key prefix) on the shared server. */
-const kinds = {
-  memory: async () => {
-    const { memoryStore } = await load('node.mjs');
-    const store = memoryStore();
-    return { store, twin: store };
-  },
-  postgres: async (options = {}) => {
-    const { postgresStore } = await load('postgres.mjs');
-    const pool = new pg.Pool({ connectionString: postgres.connectionString, max: 8 });
-    pool.on('error', () => {});
-    closers.push(() => pool.end());
-    const prefix = `t${randomUUID().slice(0, 8)}_`;
-    const store = postgresStore({ pool, prefix, ...options });
-    await store.migrate();
-    // The second process: its own pool, the same tables.
-    const otherPool = new pg.Pool({ connectionString: postgres.connectionString, max: 8 });
-    otherPool.on('error', () => {});
-    closers.push(() => otherPool.end());
-    return { store, twin: postgresStore({ pool: otherPool, prefix, ...options }), pool, prefix };
-  },
-  'redis (node-redis)': async (options = {}) => {
-    const { redisStore } = await load('redis.mjs');
-    const client = createClient({ url: redis.url });
-    client.on('error', () => {});
-    await client.connect();
-    closers.push(() => client.quit());
-    const other = createClient({ url: redis.url });
-    other.on('error', () => {});
-    await other.connect();
-    closers.push(() => other.quit());
-    const prefix = `t:${randomUUID()}:`;
-    return { store: redisStore(client, { prefix, ...options }), twin: redisStore(other, { prefix, ...options }), client, prefix };
-  },
-  'redis (ioredis)': async (options = {}) => {
-    const { redisStore } = await load('redis.mjs');
-    const client = new Redis(redis.url);
-    client.on('error', () => {});
-    closers.push(async () => client.disconnect());
-    const other = new Redis(redis.url);
-    other.on('error', () => {});
-    closers.push(async () => other.disconnect());
-    const prefix = `t:${randomUUID()}:`;
-    return { store: redisStore(client, { prefix, ...options }), twin: redisStore(other, { prefix, ...options }), client, prefix };
-  },
-};
+const ctx = useStores();
+const { kinds, handlerOn, load, closers } = ctx;
 
 /**
  * Another process that makes `store` (in `setup`, a module body), takes applicant 'crash' and
  * holds it until it is killed with SIGKILL: resolves once it is dead.
  */
 async function killedWhileHolding(setup) {
-  const script = join(installed.dir, `hold-${randomUUID()}.mjs`);
+  const script = join(ctx.installed.dir, `hold-${randomUUID()}.mjs`);
   writeFileSync(script, `${setup}
-    await store.begin({ applicantId: 'crash', time: 1, eventTime: 'x', digest: 'a' });
+    await store.begin({ applicantId: 'crash', time: 1, eventTime: 'x', ids: ['a'] });
     console.log('holding');
     setInterval(() => {}, 1000);
   `);
-  const child = spawn(process.execPath, [script], { cwd: installed.dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve) => child.stdout.on('data', (chunk) => String(chunk).includes('holding') && resolve()));
   child.kill('SIGKILL');
   await new Promise((resolve) => child.on('exit', resolve));
-}
-
-/** A handler on `store` with every callback recorded; `onEvent` may be replaced. */
-async function handlerOn(store, overrides = {}) {
-  const { createWebhookHandler } = await load('node.mjs');
-  const log = { events: [], duplicates: [], stale: [], errors: [] };
-  const handler = createWebhookHandler({
-    key: keys.current,
-    store,
-    onEvent: (event) => void log.events.push(event.data),
-    onDuplicate: (event) => void log.duplicates.push(event.data),
-    onStale: (event) => void log.stale.push(event.data),
-    onError: (error) => void log.errors.push(error.code),
-    ...overrides,
-  });
-  return { log, send: async (body) => (await handler(post(body))).status };
 }
 
 for (const [kind, make] of Object.entries(kinds)) {
@@ -250,19 +167,19 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
     // What the example takes as given: an Express `app`, DATABASE_URL, ALLPASS_KEY, a table.
     for (const [name, from] of [['pg', here], ['express', join(here, '../integrations')]]) {
       try {
-        symlinkSync(join(from, 'node_modules', name), join(installed.dir, 'node_modules', name));
+        symlinkSync(join(from, 'node_modules', name), join(ctx.installed.dir, 'node_modules', name));
       } catch (error) {
         if (error.code !== 'EEXIST') throw error;
       }
     }
-    const pool = new pg.Pool({ connectionString: postgres.connectionString });
+    const pool = new pg.Pool({ connectionString: ctx.postgres.connectionString });
     closers.push(() => pool.end());
     await pool.query('create table if not exists verifications (applicant_id text, payload jsonb)');
     const imports = example.split('\n').filter((line) => line.startsWith('import '));
     const body = example.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
-    const script = join(installed.dir, `readme-example-${randomUUID()}.mjs`);
+    const script = join(ctx.installed.dir, `readme-example-${randomUUID()}.mjs`);
     writeFileSync(script, `import express from 'express';\n${imports.join('\n')}\nconst app = express();\n${body}\nconst server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));\n`);
-    const child = spawn(process.execPath, [script], { cwd: installed.dir, env: { ...process.env, DATABASE_URL: postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, env: { ...process.env, DATABASE_URL: ctx.postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
     closers.push(async () => child.kill());
     const port = await new Promise((resolve, reject) => {
       child.on('exit', (code) => reject(new Error(`the example exited (${code})`)));
@@ -302,11 +219,11 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
   it('migrate() from five instances at once: no error, the tables once', async () => {
     const { postgresStore } = await load('postgres.mjs');
     const prefix = `m${randomUUID().slice(0, 8)}_`;
-    const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: postgres.connectionString, max: 2 }));
+    const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: ctx.postgres.connectionString, max: 2 }));
     try {
       await Promise.all(pools.map((pool) => postgresStore({ pool, prefix }).migrate()));
       const { rows } = await pools[0].query('select count(*)::int as n from pg_tables where tablename like $1', [`${prefix}%`]);
-      assert.equal(rows[0].n, 3);
+      assert.equal(rows[0].n, 4);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
@@ -331,11 +248,11 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
 
   it('an applicant held longer than lockTimeoutMs: STORE_FAILED (500), not a wait without end', async () => {
     const { store } = await kinds.postgres({ lockTimeoutMs: 200 });
-    const held = await store.begin({ applicantId: 'held', time: 1, eventTime: 'x', digest: 'a' });
+    const held = await store.begin({ applicantId: 'held', time: 1, eventTime: 'x', ids: ['a'] });
     assert.equal(held.outcome, 'proceed');
-    await assert.rejects(store.begin({ applicantId: 'held', time: 2, eventTime: 'x', digest: 'b' }), (error) => error.code === 'STORE_FAILED');
+    await assert.rejects(store.begin({ applicantId: 'held', time: 2, eventTime: 'x', ids: ['b'] }), (error) => error.code === 'STORE_FAILED');
     await held.abort();
-    const next = await store.begin({ applicantId: 'held', time: 2, eventTime: 'x', digest: 'b' });
+    const next = await store.begin({ applicantId: 'held', time: 2, eventTime: 'x', ids: ['b'] });
     assert.equal(next.outcome, 'proceed');
     await next.abort();
   });
@@ -345,16 +262,13 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
     await killedWhileHolding(`
       import pg from ${JSON.stringify(pathToFileURL(join(here, 'node_modules/pg/lib/index.js')).href)};
       import { postgresStore } from 'allpass-crypto/postgres';
-      const store = postgresStore({ pool: new pg.Pool({ connectionString: ${JSON.stringify(postgres.connectionString)} }), prefix: ${JSON.stringify(prefix)} });
+      const store = postgresStore({ pool: new pg.Pool({ connectionString: ${JSON.stringify(ctx.postgres.connectionString)} }), prefix: ${JSON.stringify(prefix)} });
     `);
-    const next = await store.begin({ applicantId: 'crash', time: 2, eventTime: 'x', digest: 'b' });
+    const next = await store.begin({ applicantId: 'crash', time: 2, eventTime: 'x', ids: ['b'] });
     assert.equal(next.outcome, 'proceed');
     await next.abort();
   });
 });
-
-/** A raw command on either client (ioredis also has a `sendCommand`, of another shape). */
-const raw = (client, args) => (typeof client.defineCommand === 'function' ? client.call(...args) : client.sendCommand(args));
 
 describe('Redis: scripts, leases and fencing', () => {
   for (const kind of ['redis (node-redis)', 'redis (ioredis)']) {
@@ -369,25 +283,25 @@ describe('Redis: scripts, leases and fencing', () => {
 
     it(`${kind}: a holder whose lease ran out cannot record over the next holder (fencing)`, async () => {
       const { store, client, prefix } = await kinds[kind]({ leaseMs: 60_000 });
-      const first = await store.begin({ applicantId: 'fenced', time: 1, eventTime: 'x', digest: 'a' });
+      const first = await store.begin({ applicantId: 'fenced', time: 1, eventTime: 'x', ids: ['a'] });
       // The lease runs out (here: the lock key vanishes, as after a pause longer than the lease).
       const lock = `${prefix}{fenced}:lock`;
       await raw(client, ['DEL', lock]);
-      const second = await store.begin({ applicantId: 'fenced', time: 2, eventTime: 'x', digest: 'b' });
+      const second = await store.begin({ applicantId: 'fenced', time: 2, eventTime: 'x', ids: ['b'] });
       assert.equal(second.outcome, 'proceed');
       assert.ok(BigInt(second.context.fencingToken.split(':')[0]) > BigInt(first.context.fencingToken.split(':')[0]), 'the fencing token grows');
       await assert.rejects(first.commit({}), (error) => error.code === 'STORE_FAILED');
       await second.commit({});
-      const again = await store.begin({ applicantId: 'fenced', time: 3, eventTime: 'x', digest: 'a' });
+      const again = await store.begin({ applicantId: 'fenced', time: 3, eventTime: 'x', ids: ['a'] });
       assert.equal(again.outcome, 'proceed', "the first holder's payload was not recorded");
       await again.abort();
     });
 
     it(`${kind}: an onEvent that hangs holds its applicant maxHoldMs at most; its late commit is refused`, async () => {
       const { store } = await kinds[kind]({ leaseMs: 100, maxHoldMs: 300, lockWaitMs: 5_000 });
-      const hung = await store.begin({ applicantId: 'hung', time: 1, eventTime: 'x', digest: 'a' });
+      const hung = await store.begin({ applicantId: 'hung', time: 1, eventTime: 'x', ids: ['a'] });
       assert.equal(hung.outcome, 'proceed');
-      const next = await store.begin({ applicantId: 'hung', time: 2, eventTime: 'x', digest: 'b' });
+      const next = await store.begin({ applicantId: 'hung', time: 2, eventTime: 'x', ids: ['b'] });
       assert.equal(next.outcome, 'proceed', 'free once the hold ran out');
       await assert.rejects(hung.commit(), (error) => error.code === 'STORE_FAILED');
       await next.commit();
@@ -398,11 +312,11 @@ describe('Redis: scripts, leases and fencing', () => {
       await killedWhileHolding(`
         import { createClient } from ${JSON.stringify(pathToFileURL(join(here, 'node_modules/redis/dist/index.js')).href)};
         import { redisStore } from 'allpass-crypto/redis';
-        const client = createClient({ url: ${JSON.stringify(redis.url)} });
+        const client = createClient({ url: ${JSON.stringify(ctx.redis.url)} });
         await client.connect();
         const store = redisStore(client, { prefix: ${JSON.stringify(prefix)}, leaseMs: 300 });
       `);
-      const next = await store.begin({ applicantId: 'crash', time: 2, eventTime: 'x', digest: 'b' });
+      const next = await store.begin({ applicantId: 'crash', time: 2, eventTime: 'x', ids: ['b'] });
       assert.equal(next.outcome, 'proceed');
       await next.abort();
     });

@@ -1,37 +1,44 @@
 // redisStore(client): the store contract (./memory.mjs) on Redis, through your own connected
 // client: node-redis 5 (`createClient()`) or ioredis (`new Redis()`); nothing here imports either.
-// At least once: the payload is recorded as handled after `onEvent` resolved, so a crash between
+// At least once: the delivery is recorded as handled after `onEvent` resolved, so a crash between
 // the two runs `onEvent` again on Allpass's retry. Each step is one Lua script (atomic): begin checks the
-// handled payloads and the last time and takes the applicant's lock with a lease and a fencing
+// handled deliveries and the last time and takes the applicant's lock with a lease and a fencing
 // token; commit records only while that token still holds the lock, so a holder whose lease ran
 // out cannot record over the next one. All of an applicant's keys share the hash tag
 // `{applicantId}` (one Redis Cluster slot).
 import { allpassError } from '../errors.mjs';
+import { milliseconds } from '../validate.mjs';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
-// KEYS: lock, last, handled, fence. ARGV: now, lease, time ('' for none), digest, random, window.
+// An applicant's record is one hash, kept as long as the applicant is (it is what makes a
+// handled delivery a duplicate for ever): `last` (ms), `fence` (the lock counter) and `h:<id>`
+// for each handled delivery (32 bytes a field). The lock is a key of its own with a lease.
+// Records written by the release before this one kept the time in a key `…:last`: read when the
+// hash has none.
+
+// KEYS: lock, record, the earlier release's last. ARGV: lease, time ('' for none), random, ids…
 // The time is claimed as the applicant's last when its event starts, not when it is recorded:
 // Redis cannot undo what onEvent wrote, so once a newer event may have written, no older one
 // may run after it, even if the newer one's process dies before recording (it is retried: an
 // equal time is not stale).
 const BEGIN = `
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'locked'} end
-if redis.call('ZSCORE', KEYS[3], ARGV[4]) then return {'duplicate'} end
-local last = redis.call('GET', KEYS[2])
-if ARGV[3] ~= '' and last and tonumber(last) > tonumber(ARGV[3]) then return {'stale', last} end
-local token = redis.call('INCR', KEYS[4]) .. ':' .. ARGV[5]
-redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
-if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[6]) end
+for i = 4, #ARGV do
+  if redis.call('HEXISTS', KEYS[2], 'h:' .. ARGV[i]) == 1 then return {'duplicate'} end
+end
+local last = redis.call('HGET', KEYS[2], 'last') or redis.call('GET', KEYS[3])
+if ARGV[2] ~= '' and last and tonumber(last) > tonumber(ARGV[2]) then return {'stale', last} end
+local token = redis.call('HINCRBY', KEYS[2], 'fence', 1) .. ':' .. ARGV[3]
+redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], 'last', ARGV[2]) end
 return {'proceed', token}`;
 
-// KEYS: lock, handled. ARGV: token, digest, expiry, window. Records the payload as handled,
-// only while the token still holds the lock (fencing), and lets the applicant go.
+// KEYS: lock, record. ARGV: token, ids… Records the delivery as handled, only while the token
+// still holds the lock (fencing), and lets the applicant go.
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+for i = 2, #ARGV do redis.call('HSET', KEYS[2], 'h:' .. ARGV[i], '1') end
 redis.call('DEL', KEYS[1])
 return 1`;
 
@@ -45,47 +52,61 @@ const EXTEND = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
-// Blocks: KEYS[1] a hash fingerprint → the digest of the body that claimed it, KEYS[2] a zset
-// fingerprint → expiry (ms), for sweeping. Fingerprints are read 1,000 at a time (HMGET), well
-// inside Lua's limit on unpack.
-const OWNERS = `
-local function owners(from)
-  local own = false
-  for i = from, #ARGV, 1000 do
-    local found = redis.call('HMGET', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
-    for j = 1, #found do
-      local owner = found[j]
-      if owner then
-        if owner ~= ARGV[2] then return 'tampered' end
-        own = true
-      end
+// The block memory, one Cluster slot ({blocks}): KEYS[1] a hash fingerprint → the digest of
+// the body that claimed it, KEYS[2] a zset fingerprint → expiry (ms), KEYS[3] a hash body
+// digest → first seen (ms), KEYS[4] a zset body digest → expiry. A claim with no expiry in the
+// zset is kept for good (the body decrypted to an acceptable payload).
+
+// ARGV: now, digest, expiry, sweep, fingerprints… Sweeps up to `sweep` expired claims, takes
+// the free blocks for the body (a claim past its expiry is free), records when the body was
+// first seen, and answers {'tampered' | 'clear', first seen}.
+const SCREEN = `
+local now = tonumber(ARGV[1])
+local function sweep(hash, zset, most)
+  local expired = redis.call('ZRANGEBYSCORE', zset, '-inf', now, 'LIMIT', 0, most)
+  for i = 1, #expired, 1000 do
+    local batch = { unpack(expired, i, math.min(i + 999, #expired)) }
+    redis.call('HDEL', hash, unpack(batch))
+    redis.call('ZREM', zset, unpack(batch))
+  end
+end
+sweep(KEYS[1], KEYS[2], tonumber(ARGV[4]))
+sweep(KEYS[3], KEYS[4], 2)
+local tampered = false
+for i = 5, #ARGV, 1000 do
+  local last = math.min(i + 999, #ARGV)
+  local owners = redis.call('HMGET', KEYS[1], unpack(ARGV, i, last))
+  for j = 1, #owners do
+    local fingerprint = ARGV[i + j - 1]
+    local owner = owners[j]
+    local expiry = owner and owner ~= ARGV[2] and redis.call('ZSCORE', KEYS[2], fingerprint)
+    if owner and owner ~= ARGV[2] and not (expiry and tonumber(expiry) <= now) then
+      tampered = true
+    elseif owner ~= ARGV[2] then
+      redis.call('HSET', KEYS[1], fingerprint, ARGV[2])
+      redis.call('ZADD', KEYS[2], ARGV[3], fingerprint)
     end
   end
-  if own then return 'redelivery' end
-  return 'new'
-end`;
-
-// ARGV: now, digest, fingerprints… 'tampered' when a block belongs to another body,
-// 'redelivery' when blocks belong to this one, else 'new'.
-const CHECK_BLOCKS = `${OWNERS}
-return owners(3)`;
-
-// ARGV: now, digest, expiry, sweep, fingerprints… Sweeps up to `sweep` expired blocks, then
-// takes the body's blocks for its digest unless one belongs to another body ('tampered').
-const CLAIM_BLOCKS = `${OWNERS}
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[4]))
-for i = 1, #expired, 1000 do
-  local batch = { unpack(expired, i, math.min(i + 999, #expired)) }
-  redis.call('HDEL', KEYS[1], unpack(batch))
-  redis.call('ZREM', KEYS[2], unpack(batch))
 end
-if owners(5) == 'tampered' then return 'tampered' end
-for i = 5, #ARGV do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[2]) == 1 then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[i]) end
+local seen = redis.call('HGET', KEYS[3], ARGV[2])
+local expiry = seen and redis.call('ZSCORE', KEYS[4], ARGV[2])
+if not seen or (expiry and tonumber(expiry) <= now) then
+  seen = ARGV[1]
+  redis.call('HSET', KEYS[3], ARGV[2], seen)
+  redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
 end
-return 'claimed'`;
+if tampered then return {'tampered', seen} end
+return {'clear', seen}`;
 
-const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, CHECK_BLOCKS, CLAIM_BLOCKS };
+// ARGV: digest, fingerprints… Keeps the body's claims for good (out of the expiry zsets).
+const CLAIM = `
+for i = 2, #ARGV do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[1] then redis.call('ZREM', KEYS[2], ARGV[i]) end
+end
+redis.call('ZREM', KEYS[4], ARGV[1])
+return 1`;
+
+const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, SCREEN, CLAIM };
 
 async function sha1(text) {
   const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text)));
@@ -103,18 +124,23 @@ function commandSender(client) {
 }
 
 /**
- * Options: `prefix` (key prefix, default 'allpass:'), `duplicateWindowMs` (7 days), `leaseMs`
- * (how long a lock outlives a crashed holder: 30 s; a live holder extends it while `onEvent`
- * runs, for `maxHoldMs` at most: 60 s), `lockWaitMs` (how long an event waits for its
- * applicant: 10 s, then 500). `context.fencingToken` is `N:random`, N growing with every lock
- * taken on the applicant (the counter never expires).
+ * Options: `prefix` (key prefix, default 'allpass:'), `blockWindowMs` (how long the blocks of a
+ * body that did not decrypt to an acceptable payload are kept: 7 days), `leaseMs` (how long a
+ * lock outlives a crashed holder: 30 s; a live holder extends it while `onEvent` runs, for
+ * `maxHoldMs` at most: 60 s), `lockWaitMs` (how long an event waits for its applicant: 10 s,
+ * then 500). `signal` is aborted a third of a lease before the lock can be lost: at `maxHoldMs`,
+ * or when a renewal fails. `context.fencingToken` is `N:random`, N growing with every lock
+ * taken on the applicant.
  */
-export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WEEK_MS, leaseMs = 30_000, lockWaitMs = 10_000, maxHoldMs = 60_000 } = {}) {
+export function redisStore(client, options = {}) {
   const send = commandSender(client);
+  const { prefix = 'allpass:' } = options;
   if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string');
-  for (const [name, value] of Object.entries({ duplicateWindowMs, leaseMs, lockWaitMs, maxHoldMs })) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`\`${name}\` must be a whole number of milliseconds, at least 1`);
-  }
+  if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: handled deliveries are kept as long as their applicant; `blockWindowMs` bounds the blocks of bodies that never decrypted');
+  const blockWindowMs = milliseconds('blockWindowMs', options.blockWindowMs, WEEK_MS);
+  const leaseMs = milliseconds('leaseMs', options.leaseMs, 30_000, 3);
+  const lockWaitMs = milliseconds('lockWaitMs', options.lockWaitMs, 10_000);
+  const maxHoldMs = milliseconds('maxHoldMs', options.maxHoldMs, 60_000);
   // SHA-1s of the scripts, computed once; a failure is not cached (it is tried again next time).
   let hashes;
   const hashesOf = () => (hashes ??= Promise.all(Object.entries(SCRIPTS).map(async ([name, text]) => [name, await sha1(text)])).then(Object.fromEntries, (error) => {
@@ -136,30 +162,61 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
 
   const keysOf = (scope) => {
     const tag = `${prefix}{${scope}}`;
-    return [`${tag}:lock`, `${tag}:last`, `${tag}:handled`, `${tag}:fence`];
+    return { lock: `${tag}:lock`, record: `${tag}:applicant`, earlierLast: `${tag}:last` };
   };
-  const blockKeys = [`${prefix}{blocks}`, `${prefix}{blocks}:expiry`];
+  const blockKeys = [`${prefix}{blocks}`, `${prefix}{blocks}:expiry`, `${prefix}{blocks}:bodies`, `${prefix}{blocks}:bodies:expiry`];
+
+  /** The hold on an applicant: renewed every third of a lease up to maxHoldMs; `signal` aborted a third of a lease before the lock can go. */
+  function hold(lock, token, sentAt) {
+    const holder = new AbortController();
+    const start = Date.now();
+    let renewedAt = sentAt; // when the command that last set the lease was sent: it lasts leaseMs from then at least
+    const lose = (message) => {
+      if (!holder.signal.aborted) holder.abort(allpassError('STORE_FAILED', undefined, message));
+    };
+    const check = () => {
+      const deadline = Math.min(start + maxHoldMs, renewedAt + leaseMs) - leaseMs / 3;
+      if (Date.now() >= deadline) {
+        lose(Date.now() >= start + maxHoldMs - leaseMs / 3 ? `onEvent held its applicant for maxHoldMs (${maxHoldMs} ms): another process may take it over` : 'the applicant lock could not be renewed: another process may take it over');
+        return stop();
+      }
+      const sent = Date.now();
+      if (sent + leaseMs > start + maxHoldMs) return; // no renewal past maxHoldMs
+      run('EXTEND', [lock], [token, leaseMs]).then(
+        (extended) => (Number(extended) === 1 ? (renewedAt = sent) : lose('the applicant lock was lost (its lease ran out, or Redis restarted)')),
+        () => {},
+      );
+    };
+    const timer = setInterval(check, Math.max(1, Math.floor(leaseMs / 6)));
+    timer.unref?.();
+    const stop = () => clearInterval(timer);
+    return { signal: holder.signal, stop };
+  }
 
   return {
     async migrate() {
       for (const text of Object.values(SCRIPTS)) await send(['SCRIPT', 'LOAD', text]);
     },
 
-    async checkBlocks({ digest, blocks }) {
-      return String(await run('CHECK_BLOCKS', blockKeys, [Date.now(), digest, ...blocks]));
+    async screen({ bodyDigest, blocks }) {
+      const now = Date.now();
+      const [verdict, seen] = await run('SCREEN', blockKeys, [now, bodyDigest, now + blockWindowMs, 2 * blocks.length, ...blocks]);
+      return { tampered: String(verdict) === 'tampered', firstSeen: Number(seen) };
     },
 
-    async claimBlocks({ digest, blocks }) {
-      return String(await run('CLAIM_BLOCKS', blockKeys, [Date.now(), digest, Date.now() + duplicateWindowMs, 2 * blocks.length, ...blocks]));
+    async claim({ bodyDigest, blocks }) {
+      await run('CLAIM', blockKeys, [bodyDigest, ...blocks]);
     },
 
-    async begin({ applicantId, time, digest }) {
-      const keys = keysOf(applicantId ?? `\n${digest}`);
+    async begin({ applicantId, time, ids }) {
+      const keys = keysOf(applicantId ?? `\n${ids[0]}`);
       const random = Array.from(globalThis.crypto.getRandomValues(new Uint32Array(2)), (word) => word.toString(36)).join('');
       const giveUp = Date.now() + lockWaitMs;
       let answer;
+      let sentAt;
       for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
-        answer = await run('BEGIN', keys, [Date.now(), leaseMs, time ?? '', digest, random, duplicateWindowMs]);
+        sentAt = Date.now();
+        answer = await run('BEGIN', [keys.lock, keys.record, keys.earlierLast], [leaseMs, time ?? '', random, ...ids]);
         if (answer[0] !== 'locked') break;
         if (Date.now() >= giveUp) throw allpassError('STORE_FAILED', undefined, `another event of this applicant held its lock for more than lockWaitMs (${lockWaitMs} ms)`);
         await new Promise((resolve) => setTimeout(resolve, wait * (0.5 + Math.random())));
@@ -167,24 +224,22 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
       if (answer[0] === 'duplicate') return { outcome: 'duplicate' };
       if (answer[0] === 'stale') return { outcome: 'stale', last: new Date(Number(answer[1])).toISOString() };
       const token = String(answer[1]);
-      // While onEvent runs, the lease is renewed, for `maxHoldMs` at most (an onEvent that hangs
-      // must not hold the applicant for ever); if it was lost (Redis restarted, a pause longer
-      // than the lease, the hold ran out), the commit below refuses.
-      const holdUntil = Date.now() + maxHoldMs;
-      const renew = setInterval(() => {
-        if (Date.now() + leaseMs > holdUntil) return clearInterval(renew);
-        run('EXTEND', [keys[0]], [token, leaseMs]).catch(() => {});
-      }, Math.max(1, Math.floor(leaseMs / 3)));
-      renew.unref?.();
+      const held = hold(keys.lock, token, sentAt);
       let settled = false;
       return {
         outcome: 'proceed',
         context: { fencingToken: token },
+        signal: held.signal,
         async commit() {
           if (settled) return;
           settled = true;
-          clearInterval(renew);
-          const recorded = await run('COMMIT', [keys[0], keys[2]], [token, digest, Date.now() + duplicateWindowMs, duplicateWindowMs]);
+          held.stop();
+          // onEvent was told to stop: what it did may be incomplete, so nothing is recorded (500, retried).
+          if (held.signal.aborted) {
+            await run('RELEASE', [keys.lock], [token]);
+            throw held.signal.reason;
+          }
+          const recorded = await run('COMMIT', [keys.lock, keys.record], [token, ...ids]);
           if (Number(recorded) !== 1) {
             throw allpassError('STORE_FAILED', undefined, 'the applicant lock was lost before the event was recorded (its lease ran out, it was held past maxHoldMs, or Redis restarted): answered 500, so Allpass retries');
           }
@@ -192,8 +247,8 @@ export function redisStore(client, { prefix = 'allpass:', duplicateWindowMs = WE
         async abort() {
           if (settled) return;
           settled = true;
-          clearInterval(renew);
-          await run('RELEASE', [keys[0]], [token]);
+          held.stop();
+          await run('RELEASE', [keys.lock], [token]);
         },
       };
     },
