@@ -7,13 +7,15 @@
 //   claim   the body decrypted to an acceptable payload: the store keeps its blocks for good
 //   order   the time to order by: the earlier of the envelope's and when the body was first seen
 //   run     the store's verdict (duplicate, stale, or a hold on the applicant), then onEvent
-// Web-standard JavaScript only.
+// Each webhook's outcome and the stages' times go to `allpass-crypto:webhook` (./diagnostics.mjs)
+// while someone subscribes. Web-standard JavaScript only.
 //
 // The answers carry as little as possible about the plaintext: every body that is malformed,
 // forged or refused gets the same 400 (the cause goes to onError). 200 means handled, stale or
 // already handled; 500 means our side failed (Allpass retries).
 import { isKeyList } from './api.mjs';
 import { deliveryOf, envelopeOf, eventDigest } from './delivery.mjs';
+import { watchWebhook } from './diagnostics.mjs';
 import { allpassError, isAllpassError } from './errors.mjs';
 import { cipherSource } from './keyed-cipher.mjs';
 import { orderTime, timeValue } from './order.mjs';
@@ -27,12 +29,24 @@ export const DEFAULT_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const TOO_LARGE = Symbol('too large');
 
-/** A stage's decision to stop: the status to answer, and the cause for onError. */
+/** A stage's decision to stop: the status to answer, the cause for onError, and for a 500 whose side failed (`key`, `store`, `onEvent`, `callback`). */
 class Answer {
-  constructor(status, cause) {
+  constructor(status, cause, failedIn) {
     this.status = status;
     this.cause = cause;
+    this.failedIn = failedIn;
   }
+}
+
+/** The channel message of a webhook that was not handled: no plaintext, only codes. */
+function unhandled({ status, cause, failedIn }) {
+  const message = { outcome: status === 500 ? 'failed' : 'refused', status };
+  if (isAllpassError(cause)) {
+    message.code = cause.code;
+    if (cause.reason !== undefined) message.reason = cause.reason;
+  }
+  if (failedIn !== undefined) message.failedIn = failedIn;
+  return message;
 }
 
 const tampered = () => new Answer(400, allpassError('TAMPERED', undefined, "the webhook's data reuses ciphertext blocks of another body: a forgery made from a captured webhook (refused before decryption)"));
@@ -87,7 +101,7 @@ export function webhookCore(options) {
     try {
       return await call();
     } catch (error) {
-      throw new Answer(500, error);
+      throw new Answer(500, error, 'store');
     }
   }
 
@@ -145,57 +159,71 @@ export function webhookCore(options) {
       try {
         claimed = timeOf(event);
       } catch (error) {
-        throw new Answer(500, error);
+        throw new Answer(500, error, 'callback');
       }
     }
     // A time that is not a date cannot be ordered: a malformed envelope like any other (a
     // custom `timeOf` is the caller's code: 500).
     if (Number.isNaN(timeValue(claimed))) {
-      throw new Answer(timeOf ? 500 : 400, allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time'));
+      throw new Answer(timeOf ? 500 : 400, allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time'), timeOf ? 'callback' : undefined);
     }
     const time = orderTime(claimed, firstSeen);
     return { applicantId, time, eventTime: time === timeValue(claimed) ? claimed : new Date(time).toISOString() };
   }
 
-  async function run(event, { applicantId, time, eventTime }, delivery, context) {
+  /** The store's verdict, then onEvent under its hold: 'handled', 'duplicate' or 'stale'. */
+  async function run(event, { applicantId, time, eventTime }, delivery, context, watch) {
     const ids = [await eventDigest(event)];
     if (delivery) ids.unshift(delivery.bodyDigest);
     const lease = await fromStore(() => store.begin({ applicantId, time, eventTime, ids }));
-    try {
-      if (lease.outcome === 'duplicate') {
-        if (onDuplicate) await onDuplicate(event);
-      } else if (lease.outcome === 'stale') {
-        if (onStale) await onStale(event, lease.last);
-      } else {
-        try {
-          await onEvent(event, { ...context, ...lease.context, signal: lease.signal });
-          await lease.commit();
-        } catch (error) {
-          await Promise.resolve(lease.abort(error)).catch(() => {});
-          throw error;
-        }
+    watch.stage('store');
+    if (lease.outcome !== 'proceed') {
+      try {
+        if (lease.outcome === 'duplicate') await onDuplicate?.(event);
+        else await onStale?.(event, lease.last);
+      } catch (error) {
+        throw new Answer(500, error, 'callback');
       }
-    } catch (error) {
-      throw new Answer(500, error);
+      return lease.outcome;
     }
+    try {
+      await onEvent(event, { ...context, ...lease.context, signal: lease.signal });
+    } catch (error) {
+      await Promise.resolve(lease.abort(error)).catch(() => {});
+      throw new Answer(500, error, 'onEvent');
+    }
+    watch.stage('onEvent');
+    try {
+      await lease.commit();
+    } catch (error) {
+      await Promise.resolve(lease.abort(error)).catch(() => {});
+      throw new Answer(500, error, 'store');
+    }
+    return 'handled';
   }
 
   async function receive(body, context) {
+    const watch = watchWebhook();
     try {
       if (body === TOO_LARGE) throw new Answer(413, allpassError('INVALID_ARGUMENT', 'TOO_LONG', `the webhook body is over maxBodyBytes (${maxBodyBytes} bytes)`));
       // The key first: a body is screened (and remembered) only when it can also be opened.
       const keyed = await cipher().catch((error) => {
         // A bad key or a module not loaded is our configuration: 500, so the vendor retries.
-        throw new Answer(500, error);
+        throw new Answer(500, error, 'key');
       });
       const screened = await screen(body);
+      watch.stage('screen');
       const event = await open(keyed, screened);
+      watch.stage('open');
       await claim(screened);
-      await run(event, order(event, screened.firstSeen), screened.delivery, context);
+      watch.stage('claim');
+      const outcome = await run(event, order(event, screened.firstSeen), screened.delivery, context, watch);
+      watch.publish(outcome === 'handled' ? { outcome, status: 200, keyIndex: event.keyIndex, lagMs: Date.now() - timeValue(event.time) } : { outcome, status: 200, keyIndex: event.keyIndex });
       return 200;
     } catch (error) {
-      if (error instanceof Answer) return report(error.cause, context, error.status);
-      return report(error, context, 500);
+      const answer = error instanceof Answer ? error : new Answer(500, error);
+      watch.publish(unhandled(answer));
+      return report(answer.cause, context, answer.status);
     }
   }
 
