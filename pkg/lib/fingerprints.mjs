@@ -1,7 +1,7 @@
 // A bounded set of 64-bit fingerprints that forgets the oldest first, in two generations: the
 // newest entries fill one open-addressing table (a typed array, 8 bytes a slot, half full at
 // most); when it is full it becomes the old one and the table before it is emptied for reuse.
-// So it remembers at least the last capacity / 2 entries and at most `capacity`, in about 16
+// So it remembers at least the last ⌈capacity / 2⌉ entries and at most twice that, in about 16
 // bytes an entry, with no per-entry deletion. Slots are chosen by a hash keyed with a random
 // seed, so no sender can pile its entries into one probe chain. Web-standard JavaScript only.
 //
@@ -66,7 +66,7 @@ class Table {
  * (`fingerprintsOf` in ./delivery.mjs does), so the two are one fingerprint here.
  */
 export class FingerprintSet {
-  /** Holds the last capacity / 2 fingerprints at least, `capacity` at most. */
+  /** Holds the last ⌈capacity / 2⌉ fingerprints at least, twice that at most. */
   constructor(capacity) {
     if (!Number.isSafeInteger(capacity) || capacity < 2 || capacity > 2 ** 26) throw new RangeError('capacity must be a whole number from 2 to 2^26');
     const seed = new Uint32Array(2);
