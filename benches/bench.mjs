@@ -8,6 +8,7 @@
 //    from a bench-only module built here with the wasm crate's `bench` feature.
 // 4. Webhooks: throughput and latency over HTTP on 127.0.0.1, createNodeMiddleware with each
 //    store (memory, Redis, PostgreSQL) vs the vendor's snippet in Express (webhooks.mjs).
+// 5. Instrumentation: the in-process handler with and without a channel subscriber (observability.mjs).
 // Runs one thing at a time: every measurement has the machine to itself.
 //
 // Usage (from `make bench`, which packs the package first): node bench.mjs [node binary …]
@@ -134,6 +135,23 @@ try {
   webhookError = cause ?? String(error.message ?? error).split('\n')[0];
   log(`webhook throughput not measured: ${webhookError}`);
 }
+
+let instrumentation;
+try {
+  log('instrumentation: the in-process handler with nobody subscribed, with a subscriber, and the hooks alone (observability.mjs)');
+  instrumentation = runJson(join(root, '.ci/node-versions/node_modules/node-24/bin/node'), 'observability.mjs', ['--json']);
+} catch (error) {
+  log(`instrumentation not measured: ${String(error.message ?? error).split('\n')[0]}`);
+}
+const instrumentationSection = instrumentation
+  ? `## Instrumentation
+
+\`createWebhookHandler\` in process (${instrumentation.node}, distinct webhooks, the default memory store,
+benches/observability.mjs): ${fmt(instrumentation.webhookOffUs, 1)} µs a webhook with nobody subscribed to
+\`allpass-crypto:webhook\`, ${fmt(instrumentation.webhookOnUs, 1)} µs with a subscriber (${instrumentation.onCost >= 0 ? '+' : ''}${fmt(instrumentation.onCost * 100, 1)}%). The hooks
+alone while nobody subscribes (\`watchWebhook()\`, five stage marks, a publish): ${fmt(instrumentation.hooksOffNs)} ns, ${fmt(instrumentation.offCost * 100, 3)}% of
+a webhook: instrumentation off costs nothing measurable.`
+  : '## Instrumentation\n\nNot measured in this run.';
 
 // ---------------------------------------------------------------------------------------------
 // Report.
@@ -313,7 +331,9 @@ ${browserTargets}
 
 ${engineSection}
 
-${webhookSection(webhooks, webhookError)}`;
+${webhookSection(webhooks, webhookError)}
+
+${instrumentationSection}`;
 const resultsPath = join(here, 'RESULTS.md');
 const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
 // What this run does not write (its reading of the results, then the history of runs) is kept,
