@@ -381,7 +381,7 @@ async function decrypt(values, [file]) {
       data = body.data;
     }
     if (values.raw) {
-      const bytes = typeof cipher.decryptBytes === 'function' ? cipher.decryptBytes(data) : Buffer.from(cipher.decrypt(data), 'utf8');
+      const bytes = cipher.decryptBytes(data);
       return out(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     const plaintext = cipher.decrypt(data);
