@@ -10,22 +10,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AllpassCipher, decryptData, generateKey, isAllpassError } from '../node.mjs';
 import { hintFor } from '../lib/codes.mjs';
+import { APPLICANT_EVENTS } from '../lib/events.mjs';
 
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const NAME = 'allpass-crypto';
-
-/** The applicant events Allpass documents (the list is not known to be complete). */
-const EVENTS = [
-  'applicantCreated',
-  'applicantInProgress',
-  'applicantIncomplete',
-  'applicantInReview',
-  'applicantRejected',
-  'applicantApproved',
-  'applicantCompleted',
-  'applicantOnHold',
-  'applicantStepPassed',
-];
 
 const KEY_HELP = `The key (64 hex characters, from the Allpass Integration page) comes from the ALLPASS_KEY
 environment variable, or --key-file PATH, or, on a terminal, a hidden prompt. It is never
@@ -127,7 +115,7 @@ Encrypts a payload into a webhook body, as Allpass sends it, POSTs it to URL and
 your endpoint answered. The payload is the JSON in FILE (or stdin), or a built-in sample:
 
   --to URL                 where to POST (required), e.g. http://localhost:3000/allpass/webhook
-  --event NAME             a sample applicant event: ${EVENTS.join(', ')}
+  --event NAME             a sample applicant event: ${APPLICANT_EVENTS.join(', ')}
   --applicant ID           the sample's applicant id (default: a random UUID)
   --external-user-id ID    the sample's externalUserId (default: sample-user)
   --event-field FIELD      also put the event name in the sample's field FIELD
@@ -442,7 +430,7 @@ async function send(values, [file]) {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to must be an http or https URL, got ${url.protocol}`);
   if (values.event !== undefined && file !== undefined) throw new UsageError('give either FILE or --event, not both');
-  if (values.event !== undefined && !EVENTS.includes(values.event)) throw new UsageError(`unknown event ${values.event}; the documented events are ${EVENTS.join(', ')}`);
+  if (values.event !== undefined && !APPLICANT_EVENTS.includes(values.event)) throw new UsageError(`unknown event ${values.event}; the documented events are ${APPLICANT_EVENTS.join(', ')}`);
   for (const option of ['applicant', 'external-user-id', 'event-field']) {
     if (values[option] !== undefined && values.event === undefined) throw new UsageError(`--${option} fills a sample: use it with --event`);
   }
