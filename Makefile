@@ -33,7 +33,7 @@ NODE_LONG_TESTS := tests/node/abuse.test.mjs tests/node/memory.test.mjs
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: help setup setup-check setup-build build pack check check-rust check-node test test-suites docs lint test-readme test-node-24 test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-check setup-build build pack check check-rust check-node test test-suites docs lint test-readme test-node-24 test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-publish fuzz-smoke fuzz serve bench clean
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
@@ -91,7 +91,7 @@ test: setup
 	@$(call TOTAL,make test)
 
 test-suites: setup
-	$(MAKE) --no-print-directory -j1 lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-readme
+	$(MAKE) --no-print-directory -j1 lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-publish test-readme
 
 # The suites' counts (.ci/require-passes wrote one line each) and their sum.
 TOTAL = echo "$(1), every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'; \
@@ -186,6 +186,11 @@ test-stores: setup pack
 ## "Works in" table for make docs)
 test-runtimes: setup pack
 	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz $(NODES) 2>&1 | $(PASSES) "runtimes"
+
+## test-publish: what `npm publish` would ship (the packed tarball), checked by publint and
+## @arethetypeswrong/cli: no message from either
+test-publish: setup-check pack
+	.ci/publish-check target/npm/allpass-crypto-$(VERSION).tgz 2>&1 | $(PASSES) "publint, attw"
 
 ## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
 fuzz-smoke: setup
