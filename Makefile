@@ -57,7 +57,7 @@ build: setup-build
 	rm -rf pkg/dist
 	$(WASM_PACK_BUILD) --target web --out-dir ../pkg/dist/web
 	node wasm/finish-build.mjs
-	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
+	cp README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE pkg/
 
 ## pack: `npm pack` of pkg/, installed into a throwaway consumer project
 pack: build
@@ -208,4 +208,4 @@ bench: setup pack
 	cd benches && node bench.mjs
 
 clean:
-	rm -rf target pkg/dist pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE wasm/pkg
+	rm -rf target pkg/dist pkg/README.md pkg/CHANGELOG.md pkg/LICENSE-MIT pkg/LICENSE-APACHE wasm/pkg
