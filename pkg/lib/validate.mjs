@@ -18,7 +18,7 @@ function shown(value) {
  * @returns {number}
  */
 export function wholeNumber(name, value, fallback, min, max = Number.MAX_SAFE_INTEGER) {
-  const number = value ?? fallback;
+  const number = value === undefined ? fallback : value;
   if (Number.isSafeInteger(number) && number >= min && number <= max) return number;
   const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
   throw new TypeError(`\`${name}\` must be a whole number${name.endsWith('Ms') ? ' of milliseconds' : ''}, ${range}, got ${shown(number)}`);
@@ -30,7 +30,7 @@ export function wholeNumber(name, value, fallback, min, max = Number.MAX_SAFE_IN
  * @returns {number}
  */
 export function finiteNumber(name, value, fallback, min) {
-  const number = value ?? fallback;
+  const number = value === undefined ? fallback : value;
   if (typeof number === 'number' && Number.isFinite(number) && number >= min) return number;
   throw new TypeError(`\`${name}\` must be a number, at least ${min}, got ${shown(number)}`);
 }
