@@ -33,13 +33,18 @@ NODE_LONG_TESTS := tests/node/abuse.test.mjs tests/node/memory.test.mjs
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_SECONDS ?= 900
 
-.PHONY: help setup setup-build build pack check check-rust check-node test test-suites docs lint test-readme test-node-24 test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes fuzz-smoke fuzz serve bench clean
+.PHONY: help setup setup-check setup-build build pack check check-rust check-node test test-suites docs lint test-readme test-node-24 test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-publish fuzz-smoke fuzz serve bench clean
 
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  /'
 
 setup:
 	@bash .ci/setup all
+
+# What `make check` and `make test-node` run and nothing more (no root, no apt): the build tools,
+# clippy and rustfmt, Node 22 and 24, the tests' npm packages.
+setup-check:
+	@bash .ci/setup check
 
 # What `make build` and `make serve` need, without the test tools (Chromium, cargo-fuzz, …).
 setup-build:
@@ -52,7 +57,7 @@ build: setup-build
 	rm -rf pkg/dist
 	$(WASM_PACK_BUILD) --target web --out-dir ../pkg/dist/web
 	node wasm/finish-build.mjs
-	cp README.md LICENSE-MIT LICENSE-APACHE pkg/
+	cp README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE pkg/
 
 ## pack: `npm pack` of pkg/, installed into a throwaway consumer project
 pack: build
@@ -66,15 +71,15 @@ pack: build
 
 ## check: the quick loop: lint, the core's cargo tests, and tests/node on Node 24 over the packed
 ## tarball but for its two long files (abuse, memory); the last line reads 'total: N passed, 0 failed'
-check: setup
+check: setup-check
 	@rm -f target/test-counts.tsv
 	$(MAKE) --no-print-directory lint check-rust check-node
 	@$(call TOTAL,make check)
 
-check-rust: setup
+check-rust: setup-check
 	cargo test --all-targets --features test-engine 2>&1 | $(PASSES) "cargo test"
 
-check-node: setup pack
+check-node: setup-check pack
 	$(NODE24) --test --test-reporter=tap $(filter-out $(NODE_LONG_TESTS),$(wildcard tests/node/*.test.mjs)) 2>&1 \
 	  | $(PASSES) "node --test, but for $(notdir $(NODE_LONG_TESTS)) ($$($(NODE24) --version))"
 
@@ -86,7 +91,7 @@ test: setup
 	@$(call TOTAL,make test)
 
 test-suites: setup
-	$(MAKE) --no-print-directory -j1 lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-readme
+	$(MAKE) --no-print-directory -j1 lint test-rust test-rust-wasm test-standalone test-wasm-node test-wasm-chrome test-node test-e2e test-cli test-integrations test-stores test-runtimes test-publish test-readme
 
 # The suites' counts (.ci/require-passes wrote one line each) and their sum.
 TOTAL = echo "$(1), every suite:"; sort -k2 target/test-counts.tsv | sed 's/^/  /'; \
@@ -102,7 +107,7 @@ test-readme:
 	node .ci/readme-section.mjs check 2>&1 | $(PASSES) "README tables"
 
 ## lint: formatting, and clippy with the panic-freedom lints on the core (native, wasm32) and the bindings
-lint: setup
+lint: setup-check
 	cargo fmt --all --check
 	cargo clippy --lib --all-features -- -D warnings
 	cargo clippy --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings
@@ -143,7 +148,7 @@ test-node: test-node-24
 	  $$node --test --test-reporter=tap $(or $(FILE),$(NODE_HOST_TESTS)) 2>&1 | $(PASSES) "node --test ($$version)"; \
 	done
 
-test-node-24: setup pack
+test-node-24: setup-check pack
 	$(NODE24) --test --test-reporter=tap $(or $(FILE),tests/node/*.test.mjs) 2>&1 | $(PASSES) "node --test ($$($(NODE24) --version))"
 
 ## test-e2e: the inbox server's limits (the page in the browsers: test-cli)
@@ -182,6 +187,11 @@ test-stores: setup pack
 test-runtimes: setup pack
 	node tests/runtimes/run.mjs target/npm/allpass-crypto-$(VERSION).tgz $(NODES) 2>&1 | $(PASSES) "runtimes"
 
+## test-publish: what `npm publish` would ship (the packed tarball), checked by publint and
+## @arethetypeswrong/cli: no message from either
+test-publish: setup-check pack
+	.ci/publish-check target/npm/allpass-crypto-$(VERSION).tgz 2>&1 | $(PASSES) "publint, attw"
+
 ## fuzz-smoke: every fuzz target for a minute (part of `make test`); fuzz: longer
 fuzz-smoke: setup
 	.ci/fuzz $(FUZZ_SMOKE_SECONDS) 2>&1 | $(PASSES) "cargo fuzz ($(FUZZ_SMOKE_SECONDS) s a target)"
@@ -198,4 +208,4 @@ bench: setup pack
 	cd benches && node bench.mjs
 
 clean:
-	rm -rf target pkg/dist pkg/README.md pkg/LICENSE-MIT pkg/LICENSE-APACHE wasm/pkg
+	rm -rf target pkg/dist pkg/README.md pkg/CHANGELOG.md pkg/LICENSE-MIT pkg/LICENSE-APACHE wasm/pkg

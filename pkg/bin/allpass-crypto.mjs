@@ -10,22 +10,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { AllpassCipher, decryptData, generateKey, isAllpassError } from '../node.mjs';
 import { hintFor } from '../lib/codes.mjs';
+import { APPLICANT_EVENTS } from '../lib/events.mjs';
+import { finiteNumber, httpUrl, wholeNumber } from '../lib/validate.mjs';
 
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const NAME = 'allpass-crypto';
-
-/** The applicant events Allpass documents (the list is not known to be complete). */
-const EVENTS = [
-  'applicantCreated',
-  'applicantInProgress',
-  'applicantIncomplete',
-  'applicantInReview',
-  'applicantRejected',
-  'applicantApproved',
-  'applicantCompleted',
-  'applicantOnHold',
-  'applicantStepPassed',
-];
 
 const KEY_HELP = `The key (64 hex characters, from the Allpass Integration page) comes from the ALLPASS_KEY
 environment variable, or --key-file PATH, or, on a terminal, a hidden prompt. It is never
@@ -127,7 +116,7 @@ Encrypts a payload into a webhook body, as Allpass sends it, POSTs it to URL and
 your endpoint answered. The payload is the JSON in FILE (or stdin), or a built-in sample:
 
   --to URL                 where to POST (required), e.g. http://localhost:3000/allpass/webhook
-  --event NAME             a sample applicant event: ${EVENTS.join(', ')}
+  --event NAME             a sample applicant event: ${APPLICANT_EVENTS.join(', ')}
   --applicant ID           the sample's applicant id (default: a random UUID)
   --external-user-id ID    the sample's externalUserId (default: sample-user)
   --event-field FIELD      also put the event name in the sample's field FIELD
@@ -381,7 +370,7 @@ async function decrypt(values, [file]) {
       data = body.data;
     }
     if (values.raw) {
-      const bytes = typeof cipher.decryptBytes === 'function' ? cipher.decryptBytes(data) : Buffer.from(cipher.decrypt(data), 'utf8');
+      const bytes = cipher.decryptBytes(data);
       return out(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
     const plaintext = cipher.decrypt(data);
@@ -434,15 +423,9 @@ function sample(event, { applicant = randomUUID(), externalUserId = 'sample-user
 
 async function send(values, [file]) {
   if (values.to === undefined) throw new UsageError('send needs --to URL (your endpoint)');
-  let url;
-  try {
-    url = new URL(values.to);
-  } catch {
-    throw new UsageError(`--to is not a URL: ${values.to}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to must be an http or https URL, got ${url.protocol}`);
+  const url = usage(() => httpUrl('--to', values.to));
   if (values.event !== undefined && file !== undefined) throw new UsageError('give either FILE or --event, not both');
-  if (values.event !== undefined && !EVENTS.includes(values.event)) throw new UsageError(`unknown event ${values.event}; the documented events are ${EVENTS.join(', ')}`);
+  if (values.event !== undefined && !APPLICANT_EVENTS.includes(values.event)) throw new UsageError(`unknown event ${values.event}; the documented events are ${APPLICANT_EVENTS.join(', ')}`);
   for (const option of ['applicant', 'external-user-id', 'event-field']) {
     if (values[option] !== undefined && values.event === undefined) throw new UsageError(`--${option} fills a sample: use it with --event`);
   }
@@ -469,37 +452,34 @@ async function send(values, [file]) {
   }
 }
 
-/** A number option: `--name` as a number that `ok` accepts, else a usage error saying `what`. */
-function numberOption(values, name, fallback, ok, what) {
-  if (values[name] === undefined) return fallback;
-  const text = values[name].trim();
-  const number = text === '' ? Number.NaN : Number(text);
-  if (!ok(number)) throw new UsageError(`--${name} must be ${what}, got ${values[name]}`);
-  return number;
+/** A check of lib/validate.mjs on a command-line value: what it refuses is a usage error (exit 2). */
+function usage(check) {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** `--name`'s text (or `fallback` when absent) as a number, checked by `validator` (lib/validate.mjs) from `min` to `max`. */
+function numberOption(name, text, fallback, validator, min, max) {
+  if (text === undefined) return fallback;
+  const number = text.trim() === '' ? Number.NaN : Number(text);
+  return usage(() => validator(`--${name}`, Number.isNaN(number) ? text : number, undefined, min, max));
 }
 
 async function simulateCommand(values) {
   if (values.to === undefined || values.to.length === 0) throw new UsageError('simulate needs --to URL (your endpoint; repeat it for several instances)');
-  const to = values.to.map((text) => {
-    let url;
-    try {
-      url = new URL(text);
-    } catch {
-      throw new UsageError(`--to is not a URL: ${text}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--to must be an http or https URL, got ${url.protocol}`);
-    return url.href;
-  });
-  const positive = (n) => Number.isSafeInteger(n) && n >= 1;
-  const fraction = (n) => Number.isFinite(n) && n >= 0;
   const options = {
-    to,
-    applicants: numberOption(values, 'applicants', 20, positive, 'a whole number, at least 1'),
-    events: numberOption(values, 'events', 5, positive, 'a whole number, at least 1'),
-    duplicates: numberOption(values, 'duplicates', 0.1, fraction, 'a number, at least 0'),
-    timeScale: numberOption(values, 'time-scale', 1, fraction, 'a number, at least 0'),
-    concurrency: numberOption(values, 'concurrency', 8, positive, 'a whole number, at least 1'),
-    timeoutMs: Math.max(1, Math.round(1000 * numberOption(values, 'timeout', 30, (n) => Number.isFinite(n) && n > 0, 'a number of seconds, above 0'))),
+    to: values.to.map((text) => usage(() => httpUrl('--to', text)).href),
+    applicants: numberOption('applicants', values.applicants, 20, wholeNumber, 1),
+    events: numberOption('events', values.events, 5, wholeNumber, 1),
+    duplicates: numberOption('duplicates', values.duplicates, 0.1, finiteNumber, 0),
+    timeScale: numberOption('time-scale', values['time-scale'], 1, finiteNumber, 0),
+    concurrency: numberOption('concurrency', values.concurrency, 8, wholeNumber, 1),
+    // Seconds, down to the millisecond.
+    timeoutMs: Math.round(1000 * numberOption('timeout', values.timeout, 30, finiteNumber, 0.001)),
     seed: values.seed,
   };
   // Both are printed in the summary: a key pasted into either by mistake must not be.
@@ -535,24 +515,15 @@ function fullCollector() {
 
 async function serve(values) {
   const { startServer } = await import('./inbox-server.mjs');
-  const portText = values.port ?? process.env.PORT ?? '8080';
-  if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got ${portText}`);
-  let forwardTo;
-  if (values['forward-to'] !== undefined) {
-    try {
-      forwardTo = new URL(values['forward-to']);
-    } catch {
-      throw new UsageError(`--forward-to is not a URL: ${values['forward-to']}`);
-    }
-    if (forwardTo.protocol !== 'http:' && forwardTo.protocol !== 'https:') throw new UsageError(`--forward-to must be an http or https URL, got ${forwardTo.protocol}`);
-  }
+  const port = numberOption('port', values.port ?? process.env.PORT, 8080, wholeNumber, 0, 65535);
+  const forwardTo = values['forward-to'] === undefined ? undefined : usage(() => httpUrl('--forward-to', values['forward-to']));
   const log = (line) => process.stdout.write(`${line}\n`);
   let started;
   try {
-    started = await startServer({ port: Number(portText), host: values.host ?? '127.0.0.1', forwardTo: forwardTo?.href, log, collectGarbage: fullCollector() });
+    started = await startServer({ port, host: values.host ?? '127.0.0.1', forwardTo: forwardTo?.href, log, collectGarbage: fullCollector() });
   } catch (error) {
     const fix = error.code === 'EADDRINUSE' ? 'pass another --port (0 picks a free one)' : undefined;
-    throw new Failure(error.code ?? 'LISTEN_FAILED', `cannot listen on ${values.host ?? '127.0.0.1'}:${portText}: ${error.message}`, fix);
+    throw new Failure(error.code ?? 'LISTEN_FAILED', `cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${error.message}`, fix);
   }
   const { server, origin, url } = started;
   log(`allpass-crypto ${VERSION}: debugging page and webhook inbox`);

@@ -19,6 +19,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpUrl } from '../lib/validate.mjs';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** The inbox keeps the last MAX_STORED webhooks, and at most MAX_STORED_BYTES of them in all. */
@@ -152,11 +153,7 @@ function budget(total) {
  * @param {{ log?: (line: string) => void, token?: string, forwardTo?: string, collectGarbage?: () => void }} [options]
  */
 export function createServer({ log = () => {}, token = randomBytes(24).toString('base64url'), forwardTo, collectGarbage } = {}) {
-  if (forwardTo !== undefined) {
-    const url = new URL(forwardTo);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`--forward-to must be an http(s) URL, got ${url.protocol}`);
-    forwardTo = url.href;
-  }
+  if (forwardTo !== undefined) forwardTo = httpUrl('forwardTo', forwardTo).href;
   const stored = [];
   let storedBytes = 0;
   const subscribers = new Set();

@@ -7,6 +7,7 @@
 // with node:crypto exactly as the vendor's own code makes them (its encryptData, below).
 // The key is used to encrypt and nothing else: it is never printed, logged or returned.
 import crypto, { randomUUID } from 'node:crypto';
+import { finiteNumber, httpUrl, wholeNumber } from '../lib/validate.mjs';
 
 /** The vendor's retry schedule: 10 attempts, the first retry 30 s after the first failure, doubling. */
 export const ATTEMPTS = 10;
@@ -67,15 +68,6 @@ function semaphore(limit) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function whole(name, value, min) {
-  if (!Number.isSafeInteger(value) || value < min) throw new TypeError(`\`${name}\` must be a whole number, at least ${min}`);
-  return value;
-}
-function finite(name, value, min) {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw new TypeError(`\`${name}\` must be a number, at least ${min}`);
-  return value;
-}
-
 /**
  * Runs one simulation; resolves its summary (see below). Options:
  * - `to`: the URLs to POST to, round-robin: an array (read again at every attempt, so a caller
@@ -96,32 +88,20 @@ function finite(name, value, min) {
  * 20 { applicant, sequence, duplicate, lastStatus }], ms }`.
  */
 export async function simulate(options = {}) {
-  const {
-    to,
-    key,
-    appKey = randomUUID(),
-    applicants = 20,
-    events = 5,
-    duplicates = 0.1,
-    timeScale = 1,
-    concurrency = 8,
-    timeoutMs = 30_000,
-    fetch = globalThis.fetch,
-    log,
-  } = options;
+  const { to, key, appKey = randomUUID(), fetch = globalThis.fetch, log } = options;
   const urls = typeof to === 'function' ? to : () => to;
   const first = urls();
   if (!Array.isArray(first) || first.length === 0 || !first.every((url) => typeof url === 'string')) throw new TypeError('`to` must be a non-empty list of URLs (or a function returning one)');
-  for (const url of first) new URL(url); // throws on a bad URL
+  for (const url of first) httpUrl('to', url);
   if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key.trim())) throw new TypeError('`key` must be the 64-hex-character key (not shown here)');
   const hexKey = key.trim();
   if (typeof appKey !== 'string' || appKey === '') throw new TypeError('`appKey` must be a non-empty string');
-  whole('applicants', applicants, 1);
-  whole('events', events, 1);
-  finite('duplicates', duplicates, 0);
-  finite('timeScale', timeScale, 0);
-  whole('concurrency', concurrency, 1);
-  whole('timeoutMs', timeoutMs, 1);
+  const applicants = wholeNumber('applicants', options.applicants, 20, 1);
+  const events = wholeNumber('events', options.events, 5, 1);
+  const duplicates = finiteNumber('duplicates', options.duplicates, 0.1, 0);
+  const timeScale = finiteNumber('timeScale', options.timeScale, 1, 0);
+  const concurrency = wholeNumber('concurrency', options.concurrency, 8, 1);
+  const timeoutMs = wholeNumber('timeoutMs', options.timeoutMs, 30_000, 1);
   if (typeof fetch !== 'function') throw new TypeError('`fetch` must be a function');
   if (log !== undefined && typeof log !== 'function') throw new TypeError('`log` must be a function');
   const seed = String(options.seed ?? crypto.randomInt(2 ** 31));

@@ -3,6 +3,7 @@
 // encrypted or (as the docs' examples show it) in clear. Web-standard JavaScript only (fetch).
 import { isKeyList, wasm } from './api.mjs';
 import { allpassError } from './errors.mjs';
+import { httpUrl } from './validate.mjs';
 
 const keyList = (key) => (typeof key === 'string' ? key : Array.isArray(key) ? [...key] : key);
 
@@ -72,9 +73,6 @@ function apiError(method, path, status, body) {
   return allpassError('API_ERROR', undefined, `Allpass API: ${method} ${path} answered HTTP ${status}${body?.status === false ? ' with status: false' : ''}`, extra, ['body']);
 }
 
-/** Plain http: is refused (the app key would cross the network in clear) but for this machine. */
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** A redirect answer, not followed: names the status and the origin it pointed to, never the path. */
 function redirectError(method, template, response) {
   const location = response.headers?.get?.('location');
@@ -100,15 +98,8 @@ function redirectError(method, template, response) {
 export function createClient(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { baseUrl, appKey, key, fetch? }');
   const { appKey, key } = options;
-  let base;
-  try {
-    base = new URL(String(options.baseUrl));
-  } catch {
-    throw new TypeError('`baseUrl` must be an absolute URL, for example https://your-allpass-host (the vendor documents no host)');
-  }
-  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && LOOPBACK.has(base.hostname))) {
-    throw new TypeError(`\`baseUrl\` must be an https: URL (got ${base.protocol}//${base.host}): the app key must not cross the network in clear (http: is accepted for localhost and 127.0.0.1 only)`);
-  }
+  // Yours to give: the vendor documents no host.
+  const base = httpUrl('baseUrl', options.baseUrl, { secure: 'the app key must not cross the network in clear' });
   if (typeof appKey !== 'string' || appKey === '') throw new TypeError('`appKey` must be your application key (the x-private-app-key header)');
   if (!isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, or a non-empty list of them (newest first)');
   const doFetch = options.fetch ?? globalThis.fetch;

@@ -47,7 +47,7 @@ it('tsc rejects misuse: a wrong key type, a missing onEvent, a documented field 
   assert.equal((failed.match(/error TS/g) ?? []).length, 3, failed);
 });
 
-it('every declared type and function reaches users through each entry (import and require, web, workerd and edge-light)', () => {
+it('every declared type and function, and init(), reaches users through each entry (import and require, web, workerd and edge-light)', () => {
   // What the WebAssembly build's .d.ts and lib/types.d.cts declare, as the package ships them.
   const shipped = join(installed.dir, 'node_modules/allpass-crypto');
   const names = new Set();
@@ -59,7 +59,9 @@ it('every declared type and function reaches users through each entry (import an
   }
   // Each name used once: functions by `typeof`, types and classes as types.
   const uses = [...names].map((name, i) => `export type N${i} = ${/^[a-z]/.test(name) ? `typeof P.${name}` : `T.${name}`};`).join('\n');
-  const esm = `import * as P from 'allpass-crypto';\nimport type * as T from 'allpass-crypto';\n${uses}\n`;
+  // …and the default export, init(), which every entry has.
+  const init = 'export type Init = typeof P.default;';
+  const esm = `import * as P from 'allpass-crypto';\nimport type * as T from 'allpass-crypto';\n${uses}\n${init}\n`;
   writeFileSync(join(installed.dir, 'probe-import.mts'), esm);
   writeFileSync(join(installed.dir, 'probe-require.cts'), esm.replace("import * as P from 'allpass-crypto';", "import P = require('allpass-crypto');"));
   const tsc = (args) => {

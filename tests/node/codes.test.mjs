@@ -1,12 +1,13 @@
 // Error codes and reasons have one list, the package's lib/codes.mjs (CODES, REASONS: which layer
 // raises each; HINTS: what to do). Every other place that names them is checked against it here:
 // the Rust core's enums (src/error.rs), the bindings' (wasm/src/), every `allpassError(…)` call
-// of the JavaScript layer and the CLI, the TypeScript unions the package ships, and README.
+// of the JavaScript layer and the CLI, the TypeScript unions the package ships, and README. The
+// vendor's event names (lib/events.mjs) are a union of the shipped types too, checked alike.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CODES, REASONS, packageDir } from './package-under-test.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -62,18 +63,19 @@ it('the JavaScript layer and the CLI raise exactly the codes and reasons lib/cod
   assert.deepEqual(sorted(reasons), raisedBy(REASONS, 'js'), 'reasons of allpassError(…) calls');
 });
 
-it('the TypeScript unions the package ships are the list', () => {
+it('the TypeScript unions the package ships are the lists (codes, reasons, and lib/events.mjs: the vendor\'s event names)', async () => {
   const declarations = readdirSync(packageDir, { recursive: true })
     .filter((name) => /\.d\.[cm]?ts$/.test(name) && !name.startsWith('node_modules'))
     .map((name) => [name, readFileSync(join(packageDir, name), 'utf8')]);
-  for (const [type, list] of [['AllpassErrorCode', CODES], ['AllpassErrorReason', REASONS]]) {
+  const { APPLICANT_EVENTS } = await import(pathToFileURL(join(packageDir, 'lib/events.mjs')).href);
+  for (const [type, names] of [['AllpassErrorCode', Object.keys(CODES)], ['AllpassErrorReason', Object.keys(REASONS)], ['ApplicantEventName', APPLICANT_EVENTS]]) {
     const found = declarations.flatMap(([name, text]) => {
       const match = text.match(new RegExp(`export type ${type} =([^;]*);`));
       return match ? [[name, match[1].replace(/\/\*[\s\S]*?\*\//g, '')]] : [];
     });
     assert.ok(found.length > 0, `no shipped .d.ts declares ${type}`);
     for (const [name, union] of found) {
-      assert.deepEqual(sorted([...union.matchAll(/'([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1])), sorted(Object.keys(list)), `${type} in ${name}`);
+      assert.deepEqual(sorted([...union.matchAll(/'(\w+)'/g)].map((match) => match[1])), sorted(names), `${type} in ${name}`);
     }
   }
 });

@@ -3,6 +3,9 @@
 // Every Node version runs this file: module loading (require of ESM among it) is the runtime's.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { cjs, esm, packageDir } from './package-under-test.mjs';
 import { publicNames } from './public-names.mjs';
 
@@ -26,6 +29,19 @@ it('init and initSync under require and import: the same functions, no-ops resol
   assert.equal(typeof loaded.memory, 'object');
   const key = 'ab'.repeat(32);
   assert.equal(cjs.decryptData(cjs.encryptData({ after: 'init' }, key), key), '{"after":"init"}');
+});
+
+it('the stores\' entries (allpass-crypto/postgres, /redis): require gives import\'s very functions', async () => {
+  // Required as a consumer requires it (the `require` condition: postgres.cjs, redis.cjs).
+  const requireFrom = createRequire(join(packageDir, '../../package.json'));
+  for (const store of ['postgres', 'redis']) {
+    const entry = `allpass-crypto/${store}`;
+    const required = requireFrom(entry);
+    const imported = await import(pathToFileURL(join(packageDir, `${store}.mjs`)).href);
+    assert.deepEqual(Object.keys(required).sort(), Object.keys(imported).sort(), entry);
+    assert.ok(Object.keys(imported).length > 0, entry);
+    for (const name of Object.keys(imported)) assert.equal(required[name], imported[name], `${entry}: ${name}`);
+  }
 });
 
 it('one WebAssembly instance: a setting made through require is seen through import', () => {

@@ -1,5 +1,6 @@
 // The package under test, loaded the way users load it: from the packed tarball installed in
 // a throwaway consumer project (`make pack`), through `require` and through `import`.
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,4 +30,15 @@ export function caught(fn) {
     return error;
   }
   throw new Error('expected an AllpassError, but nothing was thrown');
+}
+
+/** Asserts that `fn` throws an AllpassError with `code`, whose message matches `pattern`; returns it. */
+export function throwsCode(fn, code, pattern) {
+  const error = caught(fn);
+  assert.ok(error instanceof Error, 'an Error instance');
+  assert.equal(error.name, 'AllpassCryptoError');
+  assert.equal(error.code, code, `code of: ${error.message}`);
+  assert.ok(ERROR_CODES.includes(error.code));
+  if (pattern) assert.match(error.message, pattern);
+  return error;
 }

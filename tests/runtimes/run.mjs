@@ -56,6 +56,7 @@ function check(result) {
   assert.equal(result.cipherDecrypted, JSON.stringify(payload), 'AllpassCipher');
   assert.equal(ref.decryptData(result.encryptedText, key), Buffer.from(text, 'utf8').toString('utf8'), 'encryptText as node:crypto');
   assert.equal(result.badKey, 'Error INVALID_KEY', 'a bad key throws an Error with code INVALID_KEY');
+  assert.equal(result.init, 'function', 'the default export, init()');
   for (const name of PUBLIC_NAMES) {
     assert.ok(result.runtimeKeys.includes(name), `exports ${name}`);
   }

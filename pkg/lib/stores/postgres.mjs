@@ -10,7 +10,7 @@
 // taken before it is decrypted (kept `blockWindowMs`), and for good once it decrypted to an
 // acceptable payload, whatever becomes of its event.
 import { allpassError } from '../errors.mjs';
-import { milliseconds } from '../validate.mjs';
+import { wholeNumber } from '../validate.mjs';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 const NAME = /^[a-z_][a-z0-9_]{0,40}$/;
@@ -51,9 +51,9 @@ export function postgresStore(options) {
   if (!pool || typeof pool.connect !== 'function') throw new TypeError('postgresStore({ pool }): `pool` must be a node-postgres Pool (new pg.Pool(…))');
   if (!NAME.test(prefix)) throw new TypeError('`prefix` must be a lowercase SQL name prefix such as allpass_');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: handled deliveries are kept as long as their applicant; `blockWindowMs` bounds the blocks of bodies that never decrypted');
-  const blockWindowMs = milliseconds('blockWindowMs', options.blockWindowMs, WEEK_MS);
-  const lockTimeoutMs = milliseconds('lockTimeoutMs', options.lockTimeoutMs, 10_000);
-  const leaseMs = milliseconds('leaseMs', options.leaseMs, 60_000);
+  const blockWindowMs = wholeNumber('blockWindowMs', options.blockWindowMs, WEEK_MS, 1);
+  const lockTimeoutMs = wholeNumber('lockTimeoutMs', options.lockTimeoutMs, 10_000, 1);
+  const leaseMs = wholeNumber('leaseMs', options.leaseMs, 60_000, 1);
   const t = (name) => `${prefix}${name}`;
   let screens = 0;
 

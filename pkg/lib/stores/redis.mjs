@@ -7,7 +7,7 @@
 // out cannot record over the next one. All of an applicant's keys share the hash tag
 // `{applicantId}` (one Redis Cluster slot).
 import { allpassError } from '../errors.mjs';
-import { milliseconds } from '../validate.mjs';
+import { wholeNumber } from '../validate.mjs';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -137,10 +137,10 @@ export function redisStore(client, options = {}) {
   const { prefix = 'allpass:' } = options;
   if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: handled deliveries are kept as long as their applicant; `blockWindowMs` bounds the blocks of bodies that never decrypted');
-  const blockWindowMs = milliseconds('blockWindowMs', options.blockWindowMs, WEEK_MS);
-  const leaseMs = milliseconds('leaseMs', options.leaseMs, 30_000, 3);
-  const lockWaitMs = milliseconds('lockWaitMs', options.lockWaitMs, 10_000);
-  const maxHoldMs = milliseconds('maxHoldMs', options.maxHoldMs, 60_000);
+  const blockWindowMs = wholeNumber('blockWindowMs', options.blockWindowMs, WEEK_MS, 1);
+  const leaseMs = wholeNumber('leaseMs', options.leaseMs, 30_000, 3);
+  const lockWaitMs = wholeNumber('lockWaitMs', options.lockWaitMs, 10_000, 1);
+  const maxHoldMs = wholeNumber('maxHoldMs', options.maxHoldMs, 60_000, 1);
   // SHA-1s of the scripts, computed once; a failure is not cached (it is tried again next time).
   let hashes;
   const hashesOf = () => (hashes ??= Promise.all(Object.entries(SCRIPTS).map(async ([name, text]) => [name, await sha1(text)])).then(Object.fromEntries, (error) => {

@@ -1,7 +1,8 @@
 // The same conformance smoke run in every runtime: the runner (tests/runtimes/run.mjs) checks
 // what it returns against node:crypto.
 export function conformance(lib, { key, sealed, payload, text }) {
-  const result = { runtimeKeys: Object.keys(lib).sort() };
+  // Every entry's default export is the browser's init() (a no-op where the module loads at import).
+  const result = { runtimeKeys: Object.keys(lib).sort(), init: typeof lib.default };
   result.decrypted = lib.decryptData(sealed, key);
   result.encrypted = lib.encryptData(payload, key);
   result.webhook = lib.parseWebhook(JSON.stringify(lib.createWebhook(payload, key)), key).data;
