@@ -36,7 +36,7 @@ export const REASONS = {
   TOO_SHORT: ['core'],
   NOT_WHOLE_BLOCKS: ['core'],
   TOO_LONG: ['core', 'bindings', 'js'],
-  WRONG_TYPE: ['bindings'],
+  WRONG_TYPE: ['bindings', 'js'],
   NOT_SERIALIZABLE: ['bindings'],
   NO_BODY: ['bindings'],
   UNREADABLE: ['bindings', 'js'],
