@@ -38,7 +38,7 @@ export const REASONS = {
   TOO_LONG: ['core', 'bindings', 'js'],
   WRONG_TYPE: ['bindings', 'js'],
   NOT_SERIALIZABLE: ['bindings'],
-  NO_BODY: ['bindings'],
+  NO_BODY: ['bindings', 'js'],
   UNREADABLE: ['bindings', 'js'],
   FUTURE_TIME: ['js'],
   NOT_OBJECT: ['js'],
