@@ -1,4 +1,4 @@
-import type { ApplicantEventPayload, WebhookContext, WebhookOptions } from './web.mjs';
+import type { ApplicantEventPayload, WebhookOptions } from './web.mjs';
 
 /**
  * The parts of a Lambda HTTP event the handler reads, in each of the four shapes:
@@ -36,8 +36,8 @@ export interface LambdaHttpResult {
   isBase64Encoded: boolean;
 }
 
-/** What the callbacks get as context: the web `Request` made from the event, the event, and Lambda's context. */
-export interface LambdaWebhookContext extends WebhookContext {
+/** What the callbacks get as context: the event, and Lambda's context. */
+export interface LambdaWebhookContext {
   event: LambdaHttpEvent;
   lambdaContext?: unknown;
 }

@@ -1,10 +1,12 @@
-// createLambdaHandler: the webhook endpoint as an AWS Lambda handler. Each event (API Gateway
-// REST, HTTP API, an ALB target group, a Function URL) becomes a web `Request` for the one
-// handler (./handler.mjs), and its `Response` is answered in the shape the source expects.
+// createLambdaHandler: the webhook endpoint as an AWS Lambda handler, for events from API Gateway
+// REST and HTTP APIs, ALB target groups and Function URLs. It shares the core (./webhook-core.mjs)
+// with createWebhookHandler and createNodeMiddleware, as they share it with each other, and gives
+// the core the event's body directly: a web `Request` would load Node's fetch implementation on the
+// first invocation, tens of milliseconds of every cold start (benches/RESULTS.md).
 import { allpassError } from './errors.mjs';
-import { createWebhookHandler } from './handler.mjs';
+import { webhookCore } from './webhook-core.mjs';
 
-/** ALB needs a status line; these are the statuses the handler answers. */
+/** ALB needs a status line; these are the statuses the core answers. */
 const STATUS_TEXT = { 200: 'OK', 400: 'Bad Request', 405: 'Method Not Allowed', 413: 'Payload Too Large', 500: 'Internal Server Error' };
 
 /**
@@ -19,41 +21,14 @@ function formatOf(event) {
   return undefined;
 }
 
-/** The request headers: every value of `multiValueHeaders` when the event has them, else `headers`
- * (v2 joins repeated headers with commas and sends cookies apart). */
-function headersOf(event) {
-  const headers = new Headers();
-  const add = (name, value) => {
-    try {
-      headers.append(name, value);
-    } catch {
-      // A name or value fetch refuses says nothing about the webhook: left out.
-    }
-  };
-  if (event.multiValueHeaders) {
-    for (const [name, values] of Object.entries(event.multiValueHeaders)) for (const value of values ?? []) add(name, value);
-  } else {
-    for (const [name, value] of Object.entries(event.headers ?? {})) if (typeof value === 'string') add(name, value);
+/** The Content-Length the client declared (v1 events keep header names as sent, so any case). */
+function declaredLength(event) {
+  for (const [name, value] of Object.entries(event.multiValueHeaders ?? event.headers ?? {})) {
+    if (name.toLowerCase() !== 'content-length') continue;
+    const text = Array.isArray(value) ? value[0] : value;
+    return typeof text === 'string' && /^\s*\d+\s*$/.test(text) ? Number(text) : undefined;
   }
-  if (Array.isArray(event.cookies) && event.cookies.length > 0) add('cookie', event.cookies.join('; '));
-  return headers;
-}
-
-/** The request URL, for the callbacks' `context.request` (the host as the client sent it). */
-function urlOf(event, format, headers) {
-  let path = event.path ?? '/';
-  if (format === 'v2') path = `${event.rawPath ?? '/'}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
-  else {
-    const query = new URLSearchParams();
-    for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) for (const value of values ?? []) query.append(name, value);
-    if (!event.multiValueQueryStringParameters) for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) query.append(name, value ?? '');
-    if (query.size > 0) path += `?${query}`;
-  }
-  try {
-    return new URL(path, `https://${headers.get('host') ?? event.requestContext?.domainName ?? 'lambda.invalid'}`).href;
-  } catch {
-    return 'https://lambda.invalid/';
-  }
+  return undefined;
 }
 
 /** Base64 to bytes, strictly (atob refuses what is not base64). */
@@ -64,35 +39,13 @@ function fromBase64(text) {
   return bytes;
 }
 
-/** The body as the source delivered it: text, or base64 (`isBase64Encoded`). A body that is not
- * base64 becomes a stream that fails, so the handler answers it as any body it cannot read. */
-function bodyOf(event) {
-  if (typeof event.body !== 'string') return null;
-  if (!event.isBase64Encoded) return event.body;
-  try {
-    return fromBase64(event.body);
-  } catch (cause) {
-    return new ReadableStream({
-      start: (controller) => controller.error(new TypeError('the Lambda event body is marked isBase64Encoded but is not base64', { cause })),
-    });
-  }
-}
-
-/** The `Request` the handler gets: a GET or HEAD carries no body (fetch forbids one). */
-function requestOf(event, format) {
-  const method = format === 'v2' ? event.requestContext.http.method : event.httpMethod;
-  const headers = headersOf(event);
-  const body = method === 'GET' || method === 'HEAD' ? null : bodyOf(event);
-  return new Request(urlOf(event, format, headers), { method, headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) });
-}
-
-/** The handler's `Response` in the source's result format. An ALB target group with multi-value
- * headers on wants `multiValueHeaders` back, and every ALB answer a `statusDescription`. */
-async function resultOf(response, event, format) {
-  const headers = Object.fromEntries(response.headers);
-  const result = { statusCode: response.status, headers, body: await response.text(), isBase64Encoded: false };
+/** The answer in the source's result format: no body, `Allow` on a 405 alone (as the other front
+ * ends). An ALB wants a `statusDescription`, and `multiValueHeaders` back when the event had them. */
+function resultOf(status, event, format) {
+  const headers = status === 405 ? { allow: 'POST' } : {};
+  const result = { statusCode: status, headers, body: '', isBase64Encoded: false };
   if (format !== 'alb') return result;
-  result.statusDescription = `${response.status} ${STATUS_TEXT[response.status] ?? ''}`.trim();
+  result.statusDescription = `${status} ${STATUS_TEXT[status] ?? ''}`.trim();
   if (event.multiValueHeaders) {
     delete result.headers;
     result.multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
@@ -104,17 +57,30 @@ async function resultOf(response, event, format) {
  * `async (event, context) => result` for AWS Lambda, with createWebhookHandler's options and
  * answers (405, 413, the one uniform 400, 500, 200): events from API Gateway REST APIs (v1), HTTP
  * APIs (v2 or 1.0), Application Load Balancers and Function URLs, the body as text or base64.
- * The callbacks' context is `{ request, event, lambdaContext }`. Any other event (the function
- * wired to another trigger) throws INVALID_ARGUMENT: there is no HTTP answer to give it.
+ * The callbacks' context is `{ event, lambdaContext }`. Any other event (the function wired to
+ * another trigger) throws INVALID_ARGUMENT: there is no HTTP answer to give it.
  */
 export function createLambdaHandler(options) {
-  const handler = createWebhookHandler(options);
+  const core = webhookCore(options);
   return async function allpassLambdaHandler(event, lambdaContext) {
     const format = formatOf(event);
     if (format === undefined) {
       throw allpassError('INVALID_ARGUMENT', 'WRONG_TYPE', 'the Lambda event is not an HTTP request: createLambdaHandler answers API Gateway (REST or HTTP API), Application Load Balancer and Function URL events; check the function\'s trigger');
     }
-    const response = await handler(requestOf(event, format), { event, lambdaContext });
-    return resultOf(response, event, format);
+    const answer = (status) => resultOf(status, event, format);
+    if ((format === 'v2' ? event.requestContext.http.method : event.httpMethod) !== 'POST') return answer(405);
+    const context = { event, lambdaContext };
+    const text = typeof event.body === 'string' ? event.body : '';
+    let body = text;
+    if (event.isBase64Encoded) {
+      try {
+        body = fromBase64(text);
+      } catch (cause) {
+        return answer(core.unreadable(new TypeError('the Lambda event body is marked isBase64Encoded but is not base64', { cause }), context));
+      }
+    }
+    const size = typeof body === 'string' ? new TextEncoder().encode(body).byteLength : body.byteLength;
+    if ((declaredLength(event) ?? 0) > core.maxBodyBytes || size > core.maxBodyBytes) body = core.tooLarge;
+    return answer(await core.process(body, context));
   };
 }

@@ -142,6 +142,6 @@ import { createLambdaHandler } from 'allpass-crypto/lambda';
 import type { ALBHandler, APIGatewayProxyHandler, APIGatewayProxyHandlerV2, LambdaFunctionURLHandler } from 'aws-lambda';
 const lambdaHandler = createLambdaHandler({
   key,
-  onEvent: (event, { event: lambdaEvent, request }) => void [event.data.id, lambdaEvent.body, request.url],
+  onEvent: (event, { event: lambdaEvent, lambdaContext }) => void [event.data.id, lambdaEvent.body, lambdaContext],
 });
 export const lambdaHandlers: [APIGatewayProxyHandler, APIGatewayProxyHandlerV2, LambdaFunctionURLHandler, ALBHandler] = [lambdaHandler, lambdaHandler, lambdaHandler, lambdaHandler];
