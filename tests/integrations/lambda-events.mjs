@@ -145,6 +145,7 @@ export function albEvent(request, { multiValue = false } = {}) {
 export const SOURCES = {
   'API Gateway REST API': { event: (request) => restApiEvent(request) },
   'API Gateway REST API, binary media types `*/*`': { event: (request) => restApiEvent(request, { binary: true }) },
+  'HTTP API (payload 1.0)': { event: (request) => ({ ...restApiEvent(request), version: '1.0' }) },
   'HTTP API (payload 2.0)': { event: httpApiEvent },
   'Function URL': { event: functionUrlEvent },
   ALB: { event: (request) => albEvent(request), alb: true },
