@@ -1,6 +1,6 @@
 // `make bench`: writes benches/RESULTS.md and the README's performance table.
 //
-// 1. Node: node-run.mjs in its own process on each Node binary (20, 22 and 24 by default, or
+// 1. Node: node-run.mjs in its own process on each Node binary (22, 24 and 26 by default, or
 //    the binaries given as arguments): decrypt and encrypt at four payload sizes, every contender
 //    interleaved, ratios to node:crypto (the vendor's code); a fresh process to first result.
 // 2. Browser: the same workload in headless Chromium against WebCrypto (browser-run.mjs).
@@ -8,7 +8,9 @@
 //    from a bench-only module built here with the wasm crate's `bench` feature.
 // 4. Webhooks: throughput and latency over HTTP on 127.0.0.1, createNodeMiddleware with each
 //    store (memory, Redis, PostgreSQL) vs the vendor's snippet in Express (webhooks.mjs).
-// 5. Instrumentation: the in-process handler with and without a channel subscriber (observability.mjs).
+// 5. AWS Lambda: the cold start of README's handler bundled by esbuild, beside the same function
+//    on node:crypto (lambda.mjs).
+// 6. Instrumentation: the in-process handler with and without a channel subscriber (observability.mjs).
 // Runs one thing at a time: every measurement has the machine to itself.
 //
 // Usage (from `make bench`, which packs the package first): node bench.mjs [node binary …]
@@ -24,6 +26,7 @@ import assert from 'node:assert/strict';
 import { nodeCrypto, REFERENCE } from './contenders.mjs';
 import { SIZES, OPS, payloadOfSize } from './common.mjs';
 import { runBrowser, runBrowserEngines, chromiumVersion } from './browser-run.mjs';
+import { lambdaSection } from './lambda.mjs';
 import { webhookSection } from './webhooks.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -35,7 +38,7 @@ const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 100);
 const nodes =
   process.argv.length > 2
     ? process.argv.slice(2)
-    : [process.execPath, ...['node-22', 'node-24'].map((name) => join(root, '.ci/node-versions/node_modules', name, 'bin/node'))];
+    : ['node-22', 'node-24', 'node-26'].map((name) => join(root, '.ci/node-versions/node_modules', name, 'bin/node'));
 const log = (message) => console.error(`bench: ${message}`);
 const loadAtStart = os.loadavg()[0];
 const fmt = (n, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -120,29 +123,27 @@ if (!engineError) {
 }
 
 // Last, so it too has the machine to itself: its own processes (receivers, PostgreSQL, Redis).
-let webhooks;
-let webhookError;
-try {
-  log('webhooks: throughput through node:http and Express, three stores (webhooks.mjs)');
-  webhooks = runJson(process.execPath, 'webhooks.mjs', ['--json']);
-} catch (error) {
-  let cause;
+/** A step in its own process (`script --json`): `{ result }`, or `{ error }` saying why not. */
+function step(script, what) {
+  log(`${what} (${script})`);
   try {
-    cause = JSON.parse(error.stdout).error;
-  } catch {
-    // no word from the step itself
+    return { result: runJson(process.execPath, script, ['--json']) };
+  } catch (error) {
+    let cause;
+    try {
+      cause = JSON.parse(error.stdout).error;
+    } catch {
+      // no word from the step itself
+    }
+    const reason = cause ?? String(error.message ?? error).split('\n')[0];
+    log(`${what}: not measured: ${reason}`);
+    return { error: reason };
   }
-  webhookError = cause ?? String(error.message ?? error).split('\n')[0];
-  log(`webhook throughput not measured: ${webhookError}`);
 }
+const webhooks = step('webhooks.mjs', 'webhooks: throughput through node:http and Express, three stores');
+const lambda = step('lambda.mjs', 'AWS Lambda: cold starts');
 
-let instrumentation;
-try {
-  log('instrumentation: the in-process handler with nobody subscribed, with a subscriber, and the hooks alone (observability.mjs)');
-  instrumentation = runJson(join(root, '.ci/node-versions/node_modules/node-24/bin/node'), 'observability.mjs', ['--json']);
-} catch (error) {
-  log(`instrumentation not measured: ${String(error.message ?? error).split('\n')[0]}`);
-}
+const { result: instrumentation } = step('observability.mjs', 'instrumentation: the in-process handler with nobody subscribed, with a subscriber, and the hooks alone');
 const instrumentationSection = instrumentation
   ? `## Instrumentation
 
@@ -331,7 +332,8 @@ ${browserTargets}
 
 ${engineSection}
 
-${webhookSection(webhooks, webhookError)}
+${webhookSection(webhooks.result, webhooks.error)}
+${lambdaSection(lambda.result, lambda.error)}
 
 ${instrumentationSection}`;
 const resultsPath = join(here, 'RESULTS.md');

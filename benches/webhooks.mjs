@@ -13,7 +13,7 @@
 // BENCH_WEBHOOKS_CONCURRENCY (16), BENCH_WEBHOOKS_ROUNDS (3).
 import { spawn } from 'node:child_process';
 import crypto, { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // The vendor's own functions, as its documentation writes them.
 import { decryptData, encryptData } from '../tests/node/reference.mjs';
+import { runStep } from './sections.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -466,22 +467,6 @@ ${rows.join('\n')}
 `;
 }
 
-/** Replaces the section in RESULTS.md (up to the next `## ` heading), or inserts it before `## Levers`. */
-function writeSection(section) {
-  const path = join(here, 'RESULTS.md');
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const from = text.indexOf(`\n${HEADING}`);
-  let updated;
-  if (from >= 0) {
-    const next = text.indexOf('\n## ', from + 1);
-    updated = `${text.slice(0, from)}\n${section}${next >= 0 ? text.slice(next) : ''}`;
-  } else {
-    const levers = text.indexOf('\n## Levers');
-    updated = levers >= 0 ? `${text.slice(0, levers)}\n${section}${text.slice(levers)}` : `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(path, updated);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -491,20 +476,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (process.argv.includes('--serve')) {
     await serve();
   } else {
-    let result;
-    try {
-      result = await measureWebhooks();
-    } catch (error) {
-      // For bench.mjs, which writes the cause into RESULTS.md.
-      if (process.argv.includes('--json')) console.log(JSON.stringify({ error: String(error?.message ?? error).split('\n')[0] }));
-      throw error;
-    }
-    if (process.argv.includes('--json')) {
-      console.log(JSON.stringify(result));
-    } else {
-      const section = webhookSection(result);
-      writeSection(section);
-      console.log(section);
-    }
+    await runStep(measureWebhooks, webhookSection, HEADING);
   }
 }

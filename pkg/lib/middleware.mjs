@@ -1,6 +1,7 @@
 // createNodeMiddleware: `(req, res, next?)` for node:http, Express, Connect (and, through
 // request.raw / reply.raw, Fastify and Koa). The same behaviour as createWebhookHandler, with
 // nothing but what node:http hands over: no node: imports.
+import { allpassError } from './errors.mjs';
 import { webhookCore } from './webhook-core.mjs';
 
 const isBytes = (value) => value instanceof Uint8Array;
@@ -81,6 +82,14 @@ function readStream(req, max, tooLarge) {
   });
 }
 
+/** A stream someone else read, with nothing left on `req.body`: what to change, framework by framework. */
+const noBodyError = () =>
+  allpassError(
+    'INVALID_ARGUMENT',
+    'NO_BODY',
+    "a body parser read the request stream before this middleware and left nothing on req.body. Express, Connect, NestJS: mount the middleware before that parser, or use express.json(), express.text() or express.raw() (they keep req.body); Koa: create @koa/bodyparser with { patchNode: true }, or set ctx.req.body = ctx.request.body before calling it with ctx.req; Fastify: set request.raw.body = request.body before calling it with request.raw",
+  );
+
 /** The answers: no body, the same headers for every status. A 413 closes the connection, so
  * the rest of the body is not read. */
 function send(res, status) {
@@ -115,6 +124,7 @@ export function createNodeMiddleware(options) {
       } catch (error) {
         return send(res, core.unreadable(error, context));
       }
+      if (body === undefined) return send(res, core.unreadable(noBodyError(), context));
     }
     send(res, await core.receive(body, context));
   };

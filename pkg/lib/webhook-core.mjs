@@ -231,6 +231,7 @@ export function webhookCore(options) {
     maxBodyBytes,
     receive,
     tooLarge: TOO_LARGE,
-    unreadable: (cause, context) => report(allpassError('INVALID_ARGUMENT', 'UNREADABLE', 'the webhook body could not be read', { cause }), context, 400),
+    /** A body that could not be read: the uniform 400; an AllpassError (the front end's own diagnosis) goes to onError as it is. */
+    unreadable: (cause, context) => report(isAllpassError(cause) ? cause : allpassError('INVALID_ARGUMENT', 'UNREADABLE', 'the webhook body could not be read', { cause }), context, 400),
   };
 }

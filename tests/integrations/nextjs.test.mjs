@@ -2,7 +2,8 @@
 // app (./nextjs-app, copied into a fresh folder), built twice, with Turbopack (the default) and
 // with `--webpack`, each without `serverExternalPackages` and without the key at build time;
 // then `next start` on 127.0.0.1 with the key set: a Node.js route handler and an Edge route
-// handler pass the behaviour table, the README's route handler is the app's, a server component
+// handler pass the behaviour table, the README's route handler is the app's, a route that read
+// request.json() first passes the object on (README, body parsers in front), a server component
 // calls decryptData, and a client component (`import init, { decryptData }`) decrypts in
 // Chromium. The app's folder is made under this directory so Next finds next, react and
 // react-dom in tests/integrations/node_modules; the package comes from its own node_modules.
@@ -15,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM } from '../chromium.mjs';
 import { describeServer } from './behaviour.mjs';
-import { applicantEvent, envelope, here, post, ref, repo, request, tarball } from './harness.mjs';
+import { applicantEvent, envelope, here, post, ref, repo, request, signature, tamper, tarball } from './harness.mjs';
 
 // Next.js 16.4's webpack build fails on any Edge route handler, one without this package too
 // (`export const runtime = 'edge'; export const GET = () => new Response('x')`: ENOENT on its
@@ -141,6 +142,19 @@ for (const [bundler, , { edge }] of BUNDLERS) {
       assert.equal((await post(`${running.origin}/allpass/webhook`, envelope(applicantEvent(), ref.randomKey()))).status, 400);
       const saved = await request(`${running.origin}/verifications`, { method: 'GET' });
       assert.deepEqual(JSON.parse(saved.body.toString('utf8')), [event]);
+    });
+
+    it('a route that called request.json() and passes the object on in a new Request: 200, saved; tampered → the same 400', async () => {
+      const event = applicantEvent();
+      const genuine = envelope(event, key);
+      assert.equal((await post(`${running.origin}/allpass/parsed`, genuine)).status, 200);
+      assert.deepEqual(JSON.parse((await request(`${running.origin}/verifications`, { method: 'GET' })).body.toString('utf8')), [event]);
+      const reference = signature(await post(`${running.origin}/allpass/webhook`, envelope(applicantEvent(), ref.randomKey())));
+      assert.equal(reference.status, 400);
+      const forged = envelope(applicantEvent(), key);
+      for (const body of [{ ...forged, data: tamper(forged.data) }, envelope(applicantEvent(), ref.randomKey()), { hello: 'world' }]) {
+        assert.deepEqual(signature(await post(`${running.origin}/allpass/parsed`, body)), reference);
+      }
     });
 
     it('a server component calls decryptData', async () => {

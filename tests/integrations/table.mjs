@@ -9,7 +9,7 @@ import { repo } from './harness.mjs';
 
 const dir = join(repo, 'target/integrations-results');
 if (!existsSync(dir)) throw new Error('no results: run the integration tests first');
-const order = ['node:http', 'Express 5', 'Fastify 5', 'Koa 3', 'Hono 4 on @hono/node-server', 'Deno.serve', 'Bun.serve', 'Hono 4 in workerd (Miniflare)', 'Next.js 16 (Turbopack), Node.js route handler', 'Next.js 16 (Turbopack), Edge route handler', 'Next.js 16 (webpack), Node.js route handler', 'NestJS 11 on Express'];
+const order = ['node:http', 'Express 5', 'Fastify 5', 'Koa 3', 'Hono 4 on @hono/node-server', 'Deno.serve', 'Bun.serve', 'Hono 4 in workerd (Miniflare)', 'Next.js 16 (Turbopack), Node.js route handler', 'Next.js 16 (Turbopack), Edge route handler', 'Next.js 16 (webpack), Node.js route handler', 'NestJS 11 on Express', 'AWS Lambda: API Gateway REST API, binary media types `*/*`', 'AWS Lambda: HTTP API (payload 2.0)', 'AWS Lambda: Function URL', 'AWS Lambda: ALB, multi-value headers'];
 const runs = readdirSync(dir)
   .filter((name) => name.endsWith('.json'))
   .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')))

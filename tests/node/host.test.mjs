@@ -1,8 +1,8 @@
 // What the JavaScript engine, not the package's WebAssembly, decides: how text is copied into wasm
 // memory (Node's `Buffer` from 1024 UTF-16 units on, `encodeInto` otherwise), how decrypted UTF-8
 // becomes a string (in pieces, `TextDecoder`) against Node's own decoder, what `String#trim`
-// removes, what `JSON.stringify` writes. `make test-node` runs this file on Node 20, 22 and 24; the
-// differential, error and key suites run on Node 24 alone.
+// removes, what `JSON.stringify` writes. `make test-node` runs this file on Node 22, 24 and 26; the
+// differential, error and key suites run on Node 26 alone.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

@@ -135,3 +135,13 @@ async function useClient() {
   }
 }
 void useClient();
+
+// AWS Lambda: every event @types/aws-lambda declares for the four sources is accepted, and the
+// result is what each source's handler type wants.
+import { createLambdaHandler } from 'allpass-crypto/lambda';
+import type { ALBHandler, APIGatewayProxyHandler, APIGatewayProxyHandlerV2, LambdaFunctionURLHandler } from 'aws-lambda';
+const lambdaHandler = createLambdaHandler({
+  key,
+  onEvent: (event, { event: lambdaEvent, lambdaContext }) => void [event.data.id, lambdaEvent.body, lambdaContext],
+});
+export const lambdaHandlers: [APIGatewayProxyHandler, APIGatewayProxyHandlerV2, LambdaFunctionURLHandler, ALBHandler] = [lambdaHandler, lambdaHandler, lambdaHandler, lambdaHandler];
