@@ -28,7 +28,7 @@ function loadLib() {
 }
 
 // The module's exports (with `default` and `initSync`, as from `import`), without require(esm)'s
-// `__esModule` marker: `require` has always returned a plain object of functions.
+// `__esModule` marker: `require` returns a plain object of functions.
 module.exports = {};
 for (const name of Object.keys(wasm)) {
   if (name !== '__esModule') module.exports[name] = wasm[name];

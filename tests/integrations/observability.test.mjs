@@ -167,6 +167,42 @@ describeServer(
   },
 );
 
+describe("README's OpenTelemetry example", () => {
+  it('runs as written with a global SDK registered: a webhook becomes a span and a counter', async () => {
+    const installed = await installPackage();
+    try {
+      provide(installed, ['@opentelemetry/api']);
+      const { trace, metrics } = await import(pathToFileURL(join(installed.dir, 'node_modules/@opentelemetry/api/build/src/index.js')).href);
+      const spans = new InMemorySpanExporter();
+      const exported = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+      const reader = new PeriodicExportingMetricReader({ exporter: exported, exportIntervalMillis: 3_600_000 });
+      trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+      metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+      try {
+        const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+        const section = readme.slice(readme.indexOf('## Observability'));
+        const example = /```js\n([\s\S]*?)```/.exec(section.slice(section.indexOf('**OpenTelemetry.**')))[1];
+        const script = join(installed.dir, `otel-${randomUUID()}.mjs`);
+        writeFileSync(script, example.replace('instrument();', 'export const instrumented = instrument();'));
+        const { instrumented } = await import(pathToFileURL(script).href);
+        const keys = testKeys();
+        const handler = installed.pkg.createWebhookHandler({ key: keys.current, onEvent() {} });
+        assert.equal((await handler(post(envelope(applicantEvent(), keys.current, minutesAgo(1))))).status, 200);
+        instrumented.stop();
+        await reader.forceFlush();
+        assert.deepEqual(spans.getFinishedSpans().filter((span) => span.name === 'allpass.webhook').map((span) => span.attributes['allpass.outcome']), ['handled']);
+        const counter = exported.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)).find((metric) => metric.descriptor.name === 'allpass.webhooks');
+        assert.equal(counter.dataPoints[0].value, 1);
+      } finally {
+        trace.disable();
+        metrics.disable();
+      }
+    } finally {
+      installed.remove();
+    }
+  });
+});
+
 describe("README's Prometheus recipe", () => {
   it('runs as written: /metrics counts webhooks by outcome and has the processing-time histogram', async () => {
     const installed = await installPackage();
