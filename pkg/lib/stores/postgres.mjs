@@ -119,6 +119,11 @@ export function postgresStore(options) {
 
   return {
     async migrate() {
+      // Nothing to do when every table and index is there: no DDL, so no table lock that a
+      // receiver already running (a restarted instance beside live ones) could deadlock with.
+      const names = postgresSchema(prefix).map((statement) => /(?:table|index) if not exists (\w+)/.exec(statement)[1]);
+      const { rows } = await pool.query('select count(to_regclass(name)) as present from unnest($1::text[]) as name', [names]);
+      if (Number(rows[0].present) === names.length) return;
       for (let attempt = 0; ; attempt++) {
         const session = await checkout();
         try {
@@ -130,7 +135,7 @@ export function postgresStore(options) {
           return;
         } catch (error) {
           await rollback(session);
-          if (!CREATE_RACE.has(error?.code) || attempt >= 3) throw error;
+          if ((!CREATE_RACE.has(error?.code) && !RACE_LOST.has(error?.code)) || attempt >= 3) throw error;
           await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
         }
       }
