@@ -1,4 +1,4 @@
-import type { WebhookStore } from './web.mjs';
+import type { DurableStore } from './web.mjs';
 
 /** The parts of a node-postgres `Pool` the store uses. */
 export interface PgPoolLike {
@@ -19,8 +19,12 @@ export interface PostgresStoreOptions {
   /** How long the blocks of a body that did not decrypt to an acceptable payload are kept (default 7 days); a handled delivery is kept as long as its applicant. */
   blockWindowMs?: number;
   /** How long an event waits for its applicant's lock before answering 500 (default 10 s). */
+  lockWaitMs?: number;
+  /** @deprecated the earlier name of `lockWaitMs` */
   lockTimeoutMs?: number;
   /** How long `onEvent` may hold its applicant (default 60 s): then `signal` is aborted and the transaction rolled back (500, retried). */
+  maxHoldMs?: number;
+  /** @deprecated the earlier name of `maxHoldMs` */
   leaseMs?: number;
 }
 
@@ -28,7 +32,7 @@ export interface PostgresStoreOptions {
  * Exactly once: `onEvent(event, { db, signal })` runs inside the transaction that records the
  * event; write through `db` and your writes commit or roll back with it; stop when `signal` aborts. `await store.migrate()` once.
  */
-export function postgresStore(options: PostgresStoreOptions): WebhookStore & { migrate(): Promise<void> };
+export function postgresStore(options: PostgresStoreOptions): DurableStore & { migrate(): Promise<void> };
 
 /** The DDL `migrate()` runs, for running it yourself. */
 export function postgresSchema(prefix?: string): string[];

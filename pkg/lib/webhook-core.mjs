@@ -6,7 +6,9 @@
 //   open    decrypt, and the payload rules (an object, `appKey`, `validate`)
 //   claim   the body decrypted to an acceptable payload: the store keeps its blocks for good
 //   order   the time to order by: the earlier of the envelope's and when the body was first seen
-//   run     the store's verdict (duplicate, stale, or a hold on the applicant), then onEvent
+//   run     the store's verdict (duplicate, stale, or a hold on the applicant), then onEvent;
+//           in durable mode (`durable: true`) `keep` instead: the same verdict, and the delivery
+//           kept in the store (its data still encrypted) for the workers (./worker.mjs)
 // Web-standard JavaScript only.
 //
 // The answers carry as little as possible about the plaintext: every body that is malformed,
@@ -55,6 +57,10 @@ function settings(options) {
   } else {
     store = memoryStore({ lastSeen, rememberBlocks: options.rememberBlocks });
   }
+  if (options.durable !== undefined && typeof options.durable !== 'boolean') throw new TypeError('`durable` must be true or false');
+  if (options.durable && typeof store.enqueue !== 'function') {
+    throw new TypeError('`durable: true` needs a store that keeps events durably: postgresStore({ pool }). A memoryStore cannot: an event it kept would be lost with the process, after the 200 that tells Allpass not to send it again');
+  }
   return {
     ...options,
     store,
@@ -67,7 +73,7 @@ function settings(options) {
 }
 
 export function webhookCore(options) {
-  const { store, screener, maxBodyBytes, clockSkewMs, expectedAppKey, onEvent, onError, onStale, onDuplicate, timeOf, validate } = settings(options);
+  const { store, screener, maxBodyBytes, clockSkewMs, expectedAppKey, durable, onEvent, onError, onStale, onDuplicate, timeOf, validate } = settings(options);
   const cipher = cipherSource(options.key);
 
   /** Reports a cause to onError without waiting for it and without letting it change the answer. */
@@ -157,24 +163,47 @@ export function webhookCore(options) {
     return { applicantId, time, eventTime: time === timeValue(claimed) ? claimed : new Date(time).toISOString() };
   }
 
-  async function run(event, { applicantId, time, eventTime }, delivery, context) {
+  /** The delivery's identities: its body, and its event (payload and time). */
+  async function idsOf(event, delivery) {
     const ids = [await eventDigest(event)];
     if (delivery) ids.unshift(delivery.bodyDigest);
-    const lease = await fromStore(() => store.begin({ applicantId, time, eventTime, ids }));
+    return ids;
+  }
+
+  /** onDuplicate or onStale for a verdict other than 'proceed'; false when the event is to be handled. */
+  async function settled(verdict, event) {
+    if (verdict.outcome === 'duplicate') {
+      if (onDuplicate) await onDuplicate(event);
+    } else if (verdict.outcome === 'stale') {
+      if (onStale) await onStale(event, verdict.last);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  async function run(event, { applicantId, time, eventTime }, delivery, context) {
+    const lease = await fromStore(async () => store.begin({ applicantId, time, eventTime, ids: await idsOf(event, delivery) }));
     try {
-      if (lease.outcome === 'duplicate') {
-        if (onDuplicate) await onDuplicate(event);
-      } else if (lease.outcome === 'stale') {
-        if (onStale) await onStale(event, lease.last);
-      } else {
-        try {
-          await onEvent(event, { ...context, ...lease.context, signal: lease.signal });
-          await lease.commit();
-        } catch (error) {
-          await Promise.resolve(lease.abort(error)).catch(() => {});
-          throw error;
-        }
+      if (await settled(lease, event)) return;
+      try {
+        await onEvent(event, { ...context, ...lease.context, signal: lease.signal });
+        await lease.commit();
+      } catch (error) {
+        await Promise.resolve(lease.abort(error)).catch(() => {});
+        throw error;
       }
+    } catch (error) {
+      throw new Answer(500, error);
+    }
+  }
+
+  /** Durable mode: the same verdict as `run`, and the delivery kept as received (data encrypted) for the workers. */
+  async function keep(event, { applicantId, time, eventTime }, delivery, envelope) {
+    const { status, statusCode, data } = envelope;
+    const verdict = await fromStore(async () => store.enqueue({ applicantId, time, eventTime, ids: await idsOf(event, delivery), envelope: { status, statusCode, data, time: envelope.time } }));
+    try {
+      await settled(verdict, event);
     } catch (error) {
       throw new Answer(500, error);
     }
@@ -191,7 +220,9 @@ export function webhookCore(options) {
       const screened = await screen(body);
       const event = await open(keyed, screened);
       await claim(screened);
-      await run(event, order(event, screened.firstSeen), screened.delivery, context);
+      const ordered = order(event, screened.firstSeen);
+      if (durable) await keep(event, ordered, screened.delivery, screened.envelope);
+      else await run(event, ordered, screened.delivery, context);
       return 200;
     } catch (error) {
       if (error instanceof Answer) return report(error.cause, context, error.status);

@@ -20,6 +20,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { execFile } from 'node:child_process';
 import { installPackage, ref, repo } from '../integrations/harness.mjs';
 import { freePort, startPostgres, startRedis } from './services.mjs';
 
@@ -317,3 +318,203 @@ for (const kind of ['postgres', 'redis-node', 'redis-io']) {
     }
   });
 }
+
+// ---- durable mode ------------------------------------------------------------------------------
+
+// Durable mode on PostgreSQL (issue 29): the same three receivers with `durable: true`, each also
+// running a worker. The user's downstream is down (onEvent fails every call) for longer than the
+// vendor's whole retry window, so in the inline mode the vendor would have given up; here every
+// event is kept at once and applied after the outage, in order, none twice. Meanwhile a receiver
+// is SIGKILLed while its worker holds events, and the database is restarted; a poison event ends
+// dead, is listed by `events list --dead`, and `events retry` applies it once it is fixed.
+// Accounting: every event delivered is kept or was stale when it came; every kept one is
+// applied, dead or pending: received = applied + dead + pending.
+const DURABLE_APPLICANTS = Number(process.env.ALLPASS_SIM_DURABLE_APPLICANTS ?? 60);
+/** Allpass's retries scaled to 7.7 s in all: the outage below lasts longer. */
+const DURABLE_TIME_SCALE = 0.0005;
+/** The workers' schedule: 16 attempts over 12.5 s (11.25 s at the least jitter), outlasting the outage. */
+const DURABLE_WORKER = { concurrency: 4, maxAttempts: 16, retryDelayMs: 100, maxRetryDelayMs: 1000, leaseMs: 1000, pollMs: 500 };
+
+/** `allpass-crypto events …` as a user runs it in their project: { status, out, err }. */
+function eventsCli(args, connectionString) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(installed.dir, 'node_modules/allpass-crypto/bin/allpass-crypto.mjs'), 'events', ...args, '--database-url', connectionString], { cwd: installed.dir, env: childEnv }, (error, out, err) => resolve({ status: error ? error.code : 0, out, err }));
+  });
+}
+
+/** Resolves once `check()` is truthy (every 100 ms), or fails after `ms`. */
+async function until(check, what, ms) {
+  const giveUp = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APPLICANTS} applicants × ${EVENTS} events, onEvent down longer than the vendor's retries, a worker SIGKILLed holding events, the database restarted, a poison event dead then retried`, { timeout: 240_000 }, async () => {
+  const cleanup = [];
+  const receivers = [];
+  try {
+    const service = await KINDS.postgres.start(cleanup);
+    const { connectionString } = service.config;
+    const sql = async (text, values) => {
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      try {
+        return (await client.query(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    await sql('CREATE TABLE outage (until_ms bigint NOT NULL); CREATE TABLE poison_fixed (at timestamptz NOT NULL DEFAULT now())');
+    const key = ref.randomKey();
+    const appKey = randomUUID();
+    const config = { kind: 'postgres', key, appKey, connectionString, durable: DURABLE_WORKER };
+    cleanup.push(async () => {
+      for (const receiver of receivers) await killReceiver(receiver).catch(() => {});
+    });
+    for (let i = 0; i < RECEIVERS; i++) receivers.push(await spawnReceiver({ ...config, port: await freePort() }));
+    const urls = receivers.map((receiver) => receiver.url);
+
+    const { ATTEMPTS, retryDelayMs } = await import(pathToFileURL(join(installed.dir, 'node_modules/allpass-crypto/bin/simulate.mjs')).href);
+    let vendorWindowMs = 0;
+    for (let attempt = 2; attempt <= ATTEMPTS; attempt++) vendorWindowMs += retryDelayMs(attempt) * DURABLE_TIME_SCALE;
+    const outageMs = Math.ceil(vendorWindowMs * 1.2);
+    await sql('INSERT INTO outage VALUES ($1)', [Date.now() + outageMs]);
+
+    // The poison event: its applicant's newest (so no newer event overtakes it before its retry).
+    const poison = { id: randomUUID(), externalUserId: 'poison', appKey, warnings: [], stepName: 'poison', sequence: EVENTS - 1, poison: true };
+    const poisoned = await fetch(urls[1], { method: 'POST', body: JSON.stringify({ status: true, statusCode: 200, data: ref.encryptData(poison, key), time: new Date().toISOString() }) });
+    assert.equal(poisoned.status, 200, 'the poison event is kept like any other');
+
+    const faults = {};
+    let injecting;
+    let progress = { settled: 0 };
+    const applicantIds = new Set([poison.id]);
+    const victimStats = [];
+    async function inject() {
+      faults.settledAtKill = progress.settled;
+      // SIGKILL while its worker holds events (onEvent running): seen in its /stats just before.
+      const held = await until(async () => {
+        const stats = await statsOf(receivers[0]);
+        return stats?.holding > 0 ? stats : null;
+      }, 'receiver 0 holding an event', 10_000);
+      faults.heldAtKill = held.holding;
+      victimStats.push(held);
+      await killReceiver(receivers[0]);
+      faults.storeDownAt = Date.now();
+      await service.restart();
+      faults.storeUpAt = Date.now();
+      receivers[0] = await spawnReceiver({ ...config, port: receivers[0].port });
+      faults.settledAtRespawn = progress.settled;
+    }
+    const log = (entry) => {
+      progress = entry.progress;
+      applicantIds.add(entry.applicant);
+      if (!injecting && entry.type === 'answer' && entry.progress.settled >= Math.floor(entry.progress.deliveries / 3)) {
+        injecting = inject();
+        injecting.catch(() => {});
+      }
+    };
+
+    const started = Date.now();
+    const summary = await simulate({ to: urls, key, appKey, applicants: DURABLE_APPLICANTS, events: EVENTS, duplicates: DUPLICATES, timeScale: DURABLE_TIME_SCALE, concurrency: CONCURRENCY, timeoutMs: 20_000, log });
+    assert.ok(injecting, 'the faults were injected');
+    await injecting;
+    const deliveredMs = Date.now() - started;
+
+    // What the store holds: every kept event decrypted (the test has the key) to its applicant and sequence.
+    const kept = async () => (await sql('SELECT id, state, envelope FROM allpass_events ORDER BY id')).map((row) => {
+      const data = JSON.parse(ref.decryptData(JSON.parse(row.envelope).data, key));
+      return { id: String(row.id), state: row.state, event: `${data.id}\n${data.sequence}`, applicantId: data.id, sequence: data.sequence };
+    });
+    const states = (rows) => ({ pending: rows.filter((row) => row.state === 'pending').length, dead: rows.filter((row) => row.state === 'dead').length, done: rows.filter((row) => row.state === 'done').length });
+    const appliedSet = async () => new Set((await service.applied()).map((row) => `${row.applicantId}\n${row.sequence}`));
+    /** received = applied + dead + pending, with each kept event in exactly one of them. */
+    async function account() {
+      const rows = await kept();
+      const applied = await appliedSet();
+      const count = states(rows);
+      for (const row of rows) assert.equal(applied.has(row.event), row.state === 'done', `event ${row.id} (${row.state}) is applied exactly when it is done`);
+      assert.equal(applied.size, count.done, 'nothing applied that was not kept');
+      return { received: rows.length, applied: applied.size, dead: count.dead, pending: count.pending, rows };
+    }
+
+    await until(async () => {
+      const count = states(await kept());
+      return count.pending === 0 && count.dead === 1;
+    }, 'every event applied but the poison one, dead', 90_000);
+    const settledMs = Date.now() - started;
+    const beforeRetry = await account();
+    assert.equal(beforeRetry.received, beforeRetry.applied + beforeRetry.dead + beforeRetry.pending, 'received = applied + dead + pending');
+    const deadRow = beforeRetry.rows.find((row) => row.state === 'dead');
+    assert.equal(deadRow.applicantId, poison.id, 'the dead event is the poison one');
+
+    const listed = await eventsCli(['list', '--dead', '--json'], connectionString);
+    assert.equal(listed.status, 0, listed.err);
+    const deadListed = JSON.parse(listed.out);
+    assert.deepEqual(deadListed.map((event) => [event.id, event.applicantId, event.attempts]), [[deadRow.id, poison.id, DURABLE_WORKER.maxAttempts]], 'events list --dead shows it, with its attempts');
+    assert.match(deadListed[0].lastError, /poison/);
+    await sql('INSERT INTO poison_fixed DEFAULT VALUES');
+    const retried = await eventsCli(['retry', deadRow.id], connectionString);
+    assert.equal(retried.status, 0, retried.err);
+    await until(async () => (await appliedSet()).has(deadRow.event), 'the retried poison event applied', 30_000);
+    const ms = Date.now() - started;
+
+    const final = await account();
+    const stats = addStats([...victimStats, ...(await Promise.all(receivers.map(statsOf)))]);
+    const all = analyse(await service.applied(), applicantIds);
+    // Every event delivered that was not kept was stale when it came: its applicant has a newer one kept.
+    const keptEvents = new Set(final.rows.map((row) => row.event));
+    const newestKept = new Map();
+    for (const row of final.rows) newestKept.set(row.applicantId, Math.max(newestKept.get(row.applicantId) ?? -1, row.sequence));
+    let stale = 0;
+    for (const applicantId of applicantIds) {
+      for (let sequence = 0; sequence < EVENTS; sequence++) {
+        if (applicantId === poison.id && sequence !== EVENTS - 1) continue;
+        if (keptEvents.has(`${applicantId}\n${sequence}`)) continue;
+        stale++;
+        assert.ok(newestKept.get(applicantId) > sequence, `event ${sequence} of ${applicantId} was neither kept nor stale`);
+      }
+    }
+    const figures = {
+      kind: 'postgres-durable',
+      delivered: summary.deliveries + 1,
+      distinctEvents: DURABLE_APPLICANTS * EVENTS + 1,
+      requests: summary.requests + 1,
+      answers: summary.answers,
+      vendorRetries: summary.retries,
+      vendorGivenUp: summary.givenUp,
+      vendorWindowMs: Math.round(vendorWindowMs),
+      outageMs,
+      faults: { heldAtKill: faults.heldAtKill, settledAtKill: faults.settledAtKill, settledAtRespawn: faults.settledAtRespawn, storeDownMs: faults.storeUpAt - faults.storeDownAt },
+      staleAtIngestion: stale,
+      beforeRetry: { received: beforeRetry.received, applied: beforeRetry.applied, dead: beforeRetry.dead, pending: beforeRetry.pending },
+      final: { received: final.received, applied: final.applied, dead: final.dead, pending: final.pending },
+      onEventCalls: { applied: stats.handled, failed: stats.failed },
+      duplicatesApplied: all.duplicates,
+      orderViolations: all.orderViolations,
+      newestMissing: all.newestMissing,
+      deliveredMs,
+      settledMs,
+      ms,
+    };
+    console.log(`stores simulation postgres-durable: ${JSON.stringify(figures)}`);
+    record('postgres-durable', figures);
+
+    assert.ok(outageMs > vendorWindowMs, 'the outage outlasted the vendor\'s whole retry window');
+    assert.equal(summary.givenUp, 0, 'the vendor gave nothing up: every delivery was kept and answered 200 (or retried past the faults)');
+    for (const receiver of receivers) assert.equal(receiver.died, undefined, `no receiver died but the one killed: ${receiver.died}`);
+    assert.ok(faults.heldAtKill > 0, 'the receiver was killed while its worker held events');
+    assert.ok(stats.failed > 0, 'onEvent failed through the outage, and the events were retried');
+    assert.equal(final.received + stale, DURABLE_APPLICANTS * EVENTS + 1, 'every event delivered was kept or stale');
+    assert.deepEqual([final.applied, final.dead, final.pending], [final.received, 0, 0], 'received = applied + dead + pending: all applied after the retry');
+    assert.equal(all.duplicates, 0, 'none applied twice');
+    assert.equal(all.orderViolations, 0, `in order per applicant: ${all.examples.join('; ')}`);
+    assert.equal(all.newestMissing, 0, 'the newest event of every applicant applied');
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch((error) => console.log(`cleanup: ${error.message}`));
+  }
+});

@@ -216,14 +216,16 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
     assert.equal((await pool.query(`select count(*)::int as n from ${prefix}mine`)).rows[0].n, 1, 'once');
   });
 
-  it('migrate() from five instances at once: no error, the tables once', async () => {
-    const { postgresStore } = await load('postgres.mjs');
+  it('migrate() from five instances at once: no error, the tables once, each version recorded once', async () => {
+    const { postgresStore, postgresSchema } = await load('postgres.mjs');
     const prefix = `m${randomUUID().slice(0, 8)}_`;
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: ctx.postgres.connectionString, max: 2 }));
     try {
       await Promise.all(pools.map((pool) => postgresStore({ pool, prefix }).migrate()));
       const { rows } = await pools[0].query('select count(*)::int as n from pg_tables where tablename like $1', [`${prefix}%`]);
-      assert.equal(rows[0].n, 4);
+      assert.equal(rows[0].n, postgresSchema(prefix).filter((statement) => statement.startsWith('create table')).length);
+      const versions = await pools[0].query(`select version from ${prefix}schema order by version`);
+      assert.deepEqual(versions.rows.map((row) => row.version), [1, 2, 3]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
@@ -246,8 +248,8 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
     assert.equal(await one.send(body), 200);
   });
 
-  it('an applicant held longer than lockTimeoutMs: STORE_FAILED (500), not a wait without end', async () => {
-    const { store } = await kinds.postgres({ lockTimeoutMs: 200 });
+  it('an applicant held longer than lockWaitMs: STORE_FAILED (500), not a wait without end', async () => {
+    const { store } = await kinds.postgres({ lockWaitMs: 200 });
     const held = await store.begin({ applicantId: 'held', time: 1, eventTime: 'x', ids: ['a'] });
     assert.equal(held.outcome, 'proceed');
     await assert.rejects(store.begin({ applicantId: 'held', time: 2, eventTime: 'x', ids: ['b'] }), (error) => error.code === 'STORE_FAILED');
@@ -258,7 +260,7 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
   });
 
   it('a process killed (SIGKILL) while it holds an applicant: the server lets the applicant go', async () => {
-    const { store, prefix } = await kinds.postgres({ lockTimeoutMs: 5_000 });
+    const { store, prefix } = await kinds.postgres({ lockWaitMs: 5_000 });
     await killedWhileHolding(`
       import pg from ${JSON.stringify(pathToFileURL(join(here, 'node_modules/pg/lib/index.js')).href)};
       import { postgresStore } from 'allpass-crypto/postgres';

@@ -7,9 +7,7 @@
 // out cannot record over the next one. All of an applicant's keys share the hash tag
 // `{applicantId}` (one Redis Cluster slot).
 import { allpassError } from '../errors.mjs';
-import { milliseconds } from '../validate.mjs';
-
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+import { storeOptions } from './options.mjs';
 
 // An applicant's record is one hash, kept as long as the applicant is (it is what makes a
 // handled delivery a duplicate for ever): `last` (ms), `fence` (the lock counter) and `h:<id>`
@@ -137,10 +135,7 @@ export function redisStore(client, options = {}) {
   const { prefix = 'allpass:' } = options;
   if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: handled deliveries are kept as long as their applicant; `blockWindowMs` bounds the blocks of bodies that never decrypted');
-  const blockWindowMs = milliseconds('blockWindowMs', options.blockWindowMs, WEEK_MS);
-  const leaseMs = milliseconds('leaseMs', options.leaseMs, 30_000, 3);
-  const lockWaitMs = milliseconds('lockWaitMs', options.lockWaitMs, 10_000);
-  const maxHoldMs = milliseconds('maxHoldMs', options.maxHoldMs, 60_000);
+  const { blockWindowMs, leaseMs, lockWaitMs, maxHoldMs } = storeOptions(options, ['blockWindowMs', 'leaseMs', 'lockWaitMs', 'maxHoldMs']);
   // SHA-1s of the scripts, computed once; a failure is not cached (it is tried again next time).
   let hashes;
   const hashesOf = () => (hashes ??= Promise.all(Object.entries(SCRIPTS).map(async ([name, text]) => [name, await sha1(text)])).then(Object.fromEntries, (error) => {
