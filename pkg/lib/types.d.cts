@@ -99,8 +99,34 @@ export interface LastSeenStore {
 /** The statuses a webhook is answered with. */
 export type WebhookStatus = 200 | 400 | 405 | 413 | 500;
 
-/** Options of `createWebhookHandler` and `createNodeMiddleware`. `C`: what the callbacks get as context. */
-export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
+/** Options of `createWebhookHandler` and `createNodeMiddleware`: `onEvent` here, or `durable: true` and `onEvent` in `startWorker`. `C`: what the callbacks get as context. */
+export type WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> = InlineWebhookOptions<T, C> | DurableWebhookOptions<T, C>;
+
+/** The inline mode (the default): `onEvent` runs inside the request; 200 once it resolved. */
+export interface InlineWebhookOptions<T = ApplicantEventPayload, C = WebhookContext> extends WebhookOptionsBase<T, C> {
+  /**
+   * Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries).
+   * `context.signal` is aborted when the store's hold on the applicant is being lost (its lease or
+   * transaction ends: `maxHoldMs`), before another process may start the applicant's next
+   * event: stop writing then. The shared stores add `db` (PostgreSQL) or `fencingToken` (Redis).
+   */
+  onEvent(event: Webhook<T>, context: C & { signal: AbortSignal }): unknown;
+  durable?: false;
+}
+
+/**
+ * Durable mode: each accepted delivery is kept in the store, its data still encrypted, and
+ * answered 200; `onEvent` is not here but in `startWorker`. Duplicates and stale events are
+ * decided as in the inline mode.
+ */
+export interface DurableWebhookOptions<T = ApplicantEventPayload, C = WebhookContext> extends WebhookOptionsBase<T, C> {
+  durable: true;
+  store: DurableStore;
+  onEvent?: undefined;
+}
+
+/** What both modes take. */
+export interface WebhookOptionsBase<T = ApplicantEventPayload, C = WebhookContext> {
   /**
    * The key, or the keys while rotating (newest first): an event under any of them is accepted.
    * Or a function returning either (sync or async), called on the first request, not at start-up
@@ -109,13 +135,6 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
    * A key given as a value that is not a key throws at once.
    */
   key: AllpassKey | (() => AllpassKey | undefined | PromiseLike<AllpassKey | undefined>);
-  /**
-   * Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries).
-   * `context.signal` is aborted when the store's hold on the applicant is being lost (its lease or
-   * transaction ends: `leaseMs`, `maxHoldMs`), before another process may start the applicant's
-   * next event: stop writing then. The shared stores add `db` (PostgreSQL) or `fencingToken` (Redis).
-   */
-  onEvent(event: Webhook<T>, context: C & { signal: AbortSignal }): unknown;
   /**
    * Told why a request was not answered 200: the cause (an `AllpassError` with its `code`, or
    * what `onEvent` / the store threw) and the status sent. Not awaited; its failures are ignored.
@@ -146,12 +165,6 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
   clockSkewMs?: number;
   /** For the default `memoryStore()` only (with `store`, give it to the store): block fingerprints per tier (`memoryStore`'s `rememberBlocks`). */
   rememberBlocks?: number;
-  /**
-   * Durable mode (a `store` with `enqueue`: `postgresStore`): each accepted delivery is kept in the
-   * store, its data still encrypted, and answered 200; `onEvent` is not called here but by the
-   * workers you start with `startWorker`. Duplicates and stale events are decided as without it.
-   */
-  durable?: boolean;
 }
 
 /** A body before decryption, as a store's block memory sees it. */

@@ -44,7 +44,11 @@ function settings(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
   const { key, onEvent, appKey, lastSeen } = options;
   if (typeof key !== 'function' && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
-  if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
+  if (options.durable) {
+    if (onEvent !== undefined) throw new TypeError('with `durable: true`, `onEvent` goes to startWorker({ key, store, onEvent }): the request only keeps the event');
+  } else if (typeof onEvent !== 'function') {
+    throw new TypeError('`onEvent(event, context)` must be a function');
+  }
   for (const name of ['onError', 'onStale', 'onDuplicate', 'timeOf', 'validate']) optionalFunction(name, options[name]);
   if (appKey !== undefined && (typeof appKey !== 'string' || appKey.trim() === '')) throw new TypeError('`appKey` must be your application key (the `appKey` field of every applicant webhook)');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: a handled delivery is remembered as long as its applicant is, not for a window (README: Order and duplicates)');
@@ -59,7 +63,7 @@ function settings(options) {
   }
   if (options.durable !== undefined && typeof options.durable !== 'boolean') throw new TypeError('`durable` must be true or false');
   if (options.durable && typeof store.enqueue !== 'function') {
-    throw new TypeError('`durable: true` needs a store that keeps events durably: postgresStore({ pool }). A memoryStore cannot: an event it kept would be lost with the process, after the 200 that tells Allpass not to send it again');
+    throw new TypeError('`durable: true` needs a store that keeps events durably: postgresStore({ pool }). This one cannot (a memoryStore: an event it kept would be lost with the process, after the 200 that tells Allpass not to send it again; redisStore: not in this release)');
   }
   return {
     ...options,

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applicantEvent, envelope, here, keys, minutesAgo, useStores } from './harness.mjs';
@@ -31,8 +32,7 @@ async function durableSetup(handlerOptions = {}) {
   const made = await kinds.postgres();
   const applied = `${made.prefix}applied`;
   await made.pool.query(`create table ${applied} (n bigserial primary key, applicant_id text not null, step text not null)`);
-  const onEvent = () => assert.fail('onEvent is the workers\' in durable mode, never the request\'s');
-  const handler = await handlerOn(made.store, { durable: true, onEvent, ...handlerOptions });
+  const handler = await handlerOn(made.store, { durable: true, onEvent: undefined, ...handlerOptions });
   const rows = async () => (await made.pool.query(`select applicant_id, step from ${applied} order by n`)).rows;
   return { ...made, applied, handler, rows };
 }
@@ -44,10 +44,17 @@ const insertApplied = (table) => async (event, { db }) => {
 describe('durable mode: the request stage', () => {
   it('memoryStore refuses durable mode, saying why', async () => {
     const { createWebhookHandler, memoryStore } = await load('node.mjs');
-    assert.throws(() => createWebhookHandler({ key: keys.current, onEvent() {}, durable: true }), (error) => error instanceof TypeError && /durable: true.*postgresStore.*memoryStore cannot/s.test(error.message));
-    assert.throws(() => createWebhookHandler({ key: keys.current, onEvent() {}, store: memoryStore(), durable: true }), TypeError);
+    assert.throws(() => createWebhookHandler({ key: keys.current, durable: true }), (error) => error instanceof TypeError && /durable: true.*postgresStore.*a memoryStore: an event it kept would be lost/s.test(error.message));
+    assert.throws(() => createWebhookHandler({ key: keys.current, store: memoryStore(), durable: true }), /a memoryStore: an event it kept would be lost/);
     const { startWorker } = await load('node.mjs');
     assert.throws(() => startWorker({ key: keys.current, store: memoryStore(), onEvent() {} }), /memoryStore cannot/);
+  });
+
+  it('onEvent belongs to the worker in durable mode: given to the handler, it is refused, saying where it goes', async () => {
+    const { store } = await kinds.postgres();
+    const { createNodeMiddleware } = await load('node.mjs');
+    assert.throws(() => createNodeMiddleware({ key: keys.current, store, durable: true, onEvent() {} }), /onEvent` goes to startWorker/);
+    assert.throws(() => createNodeMiddleware({ key: keys.current, store, durable: 'yes' }), /`durable` must be true or false/);
   });
 
   it('answers 200 and keeps the delivery with its data still encrypted; duplicates and stale events decided as inline', async () => {
@@ -213,8 +220,7 @@ describe('durable mode: workers', () => {
 /** `npx allpass-crypto events …` in the installed project (with pg linked in, as a user's project has it): { status, out, err }. */
 function events(args, env = {}) {
   const dir = ctx.installed.dir;
-  const link = join(dir, 'node_modules/pg');
-  if (!existsSync(link)) symlinkSync(join(here, 'node_modules/pg'), link, 'dir');
+  link('pg');
   const { ALLPASS_KEY: _key, ...clean } = process.env;
   return new Promise((resolve) => {
     execFile(process.execPath, [join(dir, 'node_modules/allpass-crypto/bin/allpass-crypto.mjs'), 'events', ...args, '--database-url', ctx.postgres.connectionString], { cwd: dir, env: { ...clean, ...env } }, (error, out, err) => {
@@ -222,6 +228,47 @@ function events(args, env = {}) {
     });
   });
 }
+
+/** Links a test dependency into the installed project, as a user's project has it. */
+function link(name, from = here) {
+  const target = join(ctx.installed.dir, 'node_modules', name);
+  if (!existsSync(target)) symlinkSync(join(from, 'node_modules', name), target, 'dir');
+}
+
+describe("README's durable mode example, run as written (Express, a pg Pool, the middleware with durable: true, a worker writing through db)", () => {
+  it('keeps, answers 200, applies once', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Durable mode'), readme.indexOf('## Call the API'));
+    const example = /```js\n([\s\S]*?)```/.exec(section)[1];
+    link('pg');
+    link('express', join(here, '../integrations'));
+    const pool = pgPool();
+    await pool.query('create table if not exists verifications (applicant_id text, payload jsonb)');
+    const imports = example.split('\n').filter((line) => line.startsWith('import '));
+    const body = example.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
+    const script = join(ctx.installed.dir, `readme-durable-${randomUUID()}.mjs`);
+    writeFileSync(script, `import express from 'express';\n${imports.join('\n')}\nconst app = express();\n${body}\nconst server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));\n`);
+    const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, env: { ...process.env, DATABASE_URL: ctx.postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
+    ctx.closers.push(async () => child.kill('SIGKILL'));
+    const port = await new Promise((resolve, reject) => {
+      child.on('exit', (code) => reject(new Error(`the example exited (${code})`)));
+      child.stdout.on('data', (chunk) => {
+        const line = String(chunk).split('\n').find((text) => text.startsWith('{"port"'));
+        if (line) resolve(JSON.parse(line).port);
+      });
+    });
+    const payload = applicantEvent();
+    const send = (value) => fetch(`http://127.0.0.1:${port}/allpass/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+    const body1 = envelope(payload, keys.current, minutesAgo(1));
+    assert.equal((await send(body1)).status, 200);
+    assert.equal((await send(body1)).status, 200, 'a redelivery');
+    const rows = await until(async () => (await pool.query('select payload from verifications where applicant_id = $1', [payload.id])).rows.length > 0 && (await pool.query('select payload from verifications where applicant_id = $1', [payload.id])).rows, 'the worker applied it');
+    assert.deepEqual(rows.map((row) => row.payload), [payload], 'applied once, through db');
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, 'SIGTERM: the worker stopped, then the process exited');
+  });
+});
 
 describe('npx allpass-crypto events', () => {
   it('stats, list [--dead] [--applicant], show (decrypted only with ALLPASS_KEY, the key never printed), retry ID | --dead, with exit codes and --json', async () => {
@@ -325,7 +372,7 @@ describe('the schema\'s versions', () => {
       await Promise.all([store.migrate(), store.migrate(), postgresStore({ pool: pgPool(), prefix }).migrate()]);
       const { rows } = await pool.query(`select version from ${prefix}schema order by version`);
       assert.deepEqual(rows.map((row) => row.version), [1, 2, 3]);
-      const handler = await handlerOn(store, { durable: true });
+      const handler = await handlerOn(store, { durable: true, onEvent: undefined });
       assert.equal(await handler.send(envelope(applicantEvent({ id }), keys.current, minutesAgo(5))), 200);
       assert.equal(handler.log.stale.length, 1, 'the applicant\'s last time kept');
       assert.equal(await handler.send(newer), 200);
