@@ -63,7 +63,7 @@ function settings(options) {
   }
   if (options.durable !== undefined && typeof options.durable !== 'boolean') throw new TypeError('`durable` must be true or false');
   if (options.durable && typeof store.enqueue !== 'function') {
-    throw new TypeError('`durable: true` needs a store that keeps events durably: postgresStore({ pool }). This one cannot (a memoryStore: an event it kept would be lost with the process, after the 200 that tells Allpass not to send it again; redisStore: not in this release)');
+    throw new TypeError('`durable: true` needs a store that keeps events durably: postgresStore({ pool }) or redisStore(client). This one cannot (a memoryStore: an event it kept would be lost with the process, after the 200 that tells Allpass not to send it again)');
   }
   return {
     ...options,

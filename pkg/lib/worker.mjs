@@ -27,7 +27,7 @@ export function startWorker(options) {
   if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
   optionalFunction('onError', onError);
   if (store === null || typeof store !== 'object' || typeof store.queue?.claim !== 'function') {
-    throw new TypeError('`store` must be a store that keeps events durably: postgresStore({ pool }) (memoryStore cannot: its events would die with the process)');
+    throw new TypeError('`store` must be a store that keeps events durably: postgresStore({ pool }) or redisStore(client) (memoryStore cannot: its events would die with the process)');
   }
   const settings = workerOptions(options);
   const { concurrency, maxAttempts, leaseMs, pollMs, retentionMs } = settings;

@@ -48,6 +48,7 @@ describe('durable mode: the request stage', () => {
     assert.throws(() => createWebhookHandler({ key: keys.current, store: memoryStore(), durable: true }), /a memoryStore: an event it kept would be lost/);
     const { startWorker } = await load('node.mjs');
     assert.throws(() => startWorker({ key: keys.current, store: memoryStore(), onEvent() {} }), /memoryStore cannot/);
+    assert.equal(typeof (await kinds['redis (node-redis)']()).store.enqueue, 'function', 'redisStore keeps events durably');
   });
 
   it('onEvent belongs to the worker in durable mode: given to the handler, it is refused, saying where it goes', async () => {
@@ -386,3 +387,92 @@ describe('the schema\'s versions', () => {
     await assert.rejects(store.migrate(), (error) => error.code === 'STORE_FAILED' && /schema version 99, newer/.test(error.message));
   });
 });
+
+// Durable mode on Redis (Streams with a consumer group, per-applicant order kept by the store's
+// scripts): at least once, so onEvent's effects are recorded here in memory, in order.
+for (const kind of ['redis (node-redis)', 'redis (ioredis)']) {
+  describe(`${kind}: durable mode`, () => {
+    async function redisSetup() {
+      const made = await kinds[kind]();
+      const handler = await handlerOn(made.store, { durable: true, onEvent: undefined });
+      return { ...made, handler };
+    }
+
+    it('keeps the delivery encrypted, same verdicts as inline; two workers apply every event once, per applicant in order', async () => {
+      const { handler, store, twinOf } = await redisSetup();
+      const { startWorker } = await load('node.mjs');
+      const applicants = Array.from({ length: 10 }, () => randomUUID());
+      for (let step = 0; step < 4; step++) {
+        for (const id of applicants) assert.equal(await handler.send(envelope(applicantEvent({ id, stepName: `s${step}` }), keys.current, minutesAgo(10 - step))), 200);
+      }
+      const again = envelope(applicantEvent({ id: applicants[0], stepName: 'old' }), keys.current, minutesAgo(30));
+      assert.equal(await handler.send(again), 200);
+      assert.equal(handler.log.stale.length, 1, 'stale, as inline');
+      const [kept] = await store.events.list({ applicantId: applicants[0], limit: 1 });
+      const shown = await store.events.show(kept.id);
+      assert.ok(!JSON.stringify(shown.envelope).includes('s3'), 'no plaintext at rest');
+      const applied = [];
+      let failedOnce = 0;
+      const onEvent = async (event, context) => {
+        if (event.data.stepName === 's1' && context.attempt === 1) {
+          failedOnce++;
+          throw new Error('fails on purpose');
+        }
+        applied.push([event.data.id, event.data.stepName]);
+      };
+      const workers = [startWorker({ key: keys.current, store, onEvent, concurrency: 3, retryDelayMs: 10 }), startWorker({ key: keys.current, store: await twinOf(), onEvent, concurrency: 3, retryDelayMs: 10 })];
+      try {
+        await until(() => applied.length === 40, '40 applied');
+      } finally {
+        await Promise.all(workers.map((worker) => worker.stop()));
+      }
+      assert.equal(failedOnce, 10);
+      assert.equal(new Set(applied.map((row) => row.join('/'))).size, 40, 'none twice');
+      for (const id of applicants) assert.deepEqual(applied.filter((row) => row[0] === id).map((row) => row[1]), ['s0', 's1', 's2', 's3'], 'in order');
+      assert.deepEqual(await store.events.stats(), { pending: 0, oldestPendingMs: null, dead: 0, done: 40 });
+    });
+
+    it('a poison event ends dead; the applicant\'s later events go on; retry applies it once fixed, not one a newer event overtook; a dead worker\'s event taken after leaseMs', async () => {
+      const { handler, store } = await redisSetup();
+      const { startWorker } = await load('node.mjs');
+      const id = randomUUID();
+      const other = randomUUID();
+      for (const [applicant, step, minutes] of [[id, 'poison', 3], [id, 'after', 2], [other, 'poison', 1]]) {
+        assert.equal(await handler.send(envelope(applicantEvent({ id: applicant, stepName: step }), keys.current, minutesAgo(minutes))), 200);
+      }
+      let fixed = false;
+      const applied = [];
+      const onEvent = async (event) => {
+        if (event.data.stepName === 'poison' && !fixed) throw new Error('poison: always throws');
+        applied.push([event.data.id, event.data.stepName]);
+      };
+      let worker = startWorker({ key: keys.current, store, onEvent, maxAttempts: 3, retryDelayMs: 5 });
+      try {
+        await until(async () => (await store.events.stats()).dead === 2 && applied.length === 1, 'two dead, one applied');
+      } finally {
+        await worker.stop();
+      }
+      assert.deepEqual(applied, [[id, 'after']]);
+      const dead = await store.events.list({ dead: true });
+      assert.deepEqual(dead.map((event) => [event.state, event.attempts]), [['dead', 3], ['dead', 3]]);
+      assert.match(dead[0].lastError, /poison: always throws/);
+      fixed = true;
+      const superseded = (await store.events.list({ dead: true, applicantId: id }))[0].id;
+      const result = await store.events.retry({ dead: true });
+      assert.deepEqual(result.superseded, [superseded]);
+      assert.equal(result.retried.length, 1);
+      // A worker takes the retried event and dies holding it: another takes it after its lease.
+      const taken = await store.queue.claim({ owner: 'dead-worker', leaseMs: 300 });
+      assert.ok(taken, 'claimed by the worker that dies');
+      worker = startWorker({ key: keys.current, store, onEvent, leaseMs: 300, pollMs: 50 });
+      try {
+        await until(() => applied.length === 2, 'the retried event applied by another worker');
+      } finally {
+        await worker.stop();
+      }
+      assert.deepEqual(applied[1], [other, 'poison']);
+      const [event] = await store.events.list({ applicantId: other });
+      assert.deepEqual([event.state, event.attempts], ['done', 2], 'the dead worker\'s attempt counted');
+    });
+  });
+}

@@ -8,6 +8,7 @@
 // `{applicantId}` (one Redis Cluster slot).
 import { allpassError } from '../errors.mjs';
 import { storeOptions } from './options.mjs';
+import { QUEUE_SCRIPTS, redisQueue } from './redis-queue.mjs';
 
 // An applicant's record is one hash, kept as long as the applicant is (it is what makes a
 // handled delivery a duplicate for ever): `last` (ms), `fence` (the lock counter) and `h:<id>`
@@ -104,7 +105,7 @@ end
 redis.call('ZREM', KEYS[4], ARGV[1])
 return 1`;
 
-const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, SCREEN, CLAIM };
+const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, SCREEN, CLAIM, ...QUEUE_SCRIPTS };
 
 async function sha1(text) {
   const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text)));
@@ -188,7 +189,16 @@ export function redisStore(client, options = {}) {
     return { signal: holder.signal, stop };
   }
 
-  return {
+  /** Another connection of the same client, for durable mode's blocking read (a blocking command must not hold up the shared one). */
+  async function duplicate() {
+    const copy = client.duplicate();
+    copy.on?.('error', () => {});
+    if (typeof copy.defineCommand === 'function') return { send: (args) => copy.call(...args), close: async () => copy.disconnect() };
+    await copy.connect();
+    return { send: (args) => copy.sendCommand(args), close: async () => (typeof copy.destroy === 'function' ? copy.destroy() : copy.disconnect()) };
+  }
+
+  const store = {
     async migrate() {
       for (const text of Object.values(SCRIPTS)) await send(['SCRIPT', 'LOAD', text]);
     },
@@ -248,4 +258,22 @@ export function redisStore(client, options = {}) {
       };
     },
   };
+  const queue = redisQueue({ prefix, send, run, duplicate });
+  return Object.assign(store, {
+    /** Durable mode's request stage: the same verdict as begin(), and a delivery to process kept (its data encrypted) before it is recorded as handled (a crash between the two keeps it twice: at least once). */
+    async enqueue({ applicantId, time, eventTime, ids, envelope }) {
+      const lease = await store.begin({ applicantId, time, eventTime, ids });
+      if (lease.outcome !== 'proceed') return lease;
+      try {
+        await queue.add(applicantId ?? `\n${ids[0]}`, envelope);
+      } catch (error) {
+        await lease.abort();
+        throw error;
+      }
+      await lease.commit();
+      return { outcome: 'queued' };
+    },
+    queue: queue.worker,
+    events: queue.events,
+  });
 }
