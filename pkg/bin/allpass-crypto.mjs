@@ -196,6 +196,7 @@ Example:
     options: {
       ...COMMON,
       'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
       prefix: { type: 'string' },
       dead: { type: 'boolean' },
       applicant: { type: 'string' },
@@ -203,11 +204,12 @@ Example:
     },
     positionals: 2,
     summary: 'durable mode\'s events: stats, list, show, retry',
-    help: `Usage: ${NAME} events <stats | list | show ID | retry ID | retry --dead> --database-url URL [options]
+    help: `Usage: ${NAME} events <stats | list | show ID | retry ID | retry --dead> (--database-url URL | --redis-url URL) [options]
 
 The events durable mode keeps (createWebhookHandler / createNodeMiddleware with durable: true,
-processed by startWorker), in the PostgreSQL database your postgresStore uses. Run it where your
-application is installed: it uses that project's pg package.
+processed by startWorker), in the PostgreSQL database your postgresStore uses or the Redis your
+redisStore uses. Run it where your application is installed: it uses that project's pg, or its
+redis (node-redis) or ioredis package.
 
   stats                  pending events (and how long the oldest has waited), dead ones, done ones
   list                   the newest events first: id, state, attempts, applicant, received, last error
@@ -217,12 +219,13 @@ application is installed: it uses that project's pg package.
   show ID                one event, with its envelope as kept (data encrypted); with ALLPASS_KEY
                          set, also the decrypted event
   retry ID               a dead event due again at once (attempts from 0); exits 1 if it is not
-                         dead, or a newer event of its applicant was applied since (newest wins:
+                         dead, or a newer event of its applicant was kept since (newest wins:
                          it stays dead)
   retry --dead           every dead event that no newer event overtook
 
-  --database-url URL     the database (required)
-  --prefix P             the table prefix your postgresStore uses (default allpass_)
+  --database-url URL     PostgreSQL (this or --redis-url)
+  --redis-url URL        Redis
+  --prefix P             the prefix your store uses (default allpass_ for tables, allpass: for keys)
   --json                 the result as one line of JSON (errors too, on stderr)
 
 The key (only for show) comes from ALLPASS_KEY; it is never printed.

@@ -219,12 +219,12 @@ describe('durable mode: workers', () => {
 });
 
 /** `npx allpass-crypto events …` in the installed project (with pg linked in, as a user's project has it): { status, out, err }. */
-function events(args, env = {}) {
+function events(args, env = {}, database = ['--database-url', ctx.postgres.connectionString]) {
   const dir = ctx.installed.dir;
-  link('pg');
+  link(database[0] === '--database-url' ? 'pg' : 'redis');
   const { ALLPASS_KEY: _key, ...clean } = process.env;
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(dir, 'node_modules/allpass-crypto/bin/allpass-crypto.mjs'), 'events', ...args, '--database-url', ctx.postgres.connectionString], { cwd: dir, env: { ...clean, ...env } }, (error, out, err) => {
+    execFile(process.execPath, [join(dir, 'node_modules/allpass-crypto/bin/allpass-crypto.mjs'), 'events', ...args, ...database], { cwd: dir, env: { ...clean, ...env } }, (error, out, err) => {
       resolve({ status: error ? error.code : 0, out, err });
     });
   });
@@ -474,5 +474,45 @@ for (const kind of ['redis (node-redis)', 'redis (ioredis)']) {
       const [event] = await store.events.list({ applicantId: other });
       assert.deepEqual([event.state, event.attempts], ['done', 2], 'the dead worker\'s attempt counted');
     });
+
+    if (kind === 'redis (node-redis)') {
+      it('npx allpass-crypto events --redis-url: stats, list --dead, show decrypted with ALLPASS_KEY, retry', async () => {
+        const { handler, store, prefix } = await redisSetup();
+        const { startWorker } = await load('node.mjs');
+        const redis = ['--redis-url', ctx.redis.url];
+        assert.equal(await handler.send(envelope(applicantEvent({ stepName: 'poison' }), keys.current)), 200);
+        let fixed = false;
+        const applied = [];
+        const onEvent = async (event) => {
+          if (!fixed) throw new Error('poison: always throws');
+          applied.push(event.data.stepName);
+        };
+        let worker = startWorker({ key: keys.current, store, onEvent, maxAttempts: 2, retryDelayMs: 5 });
+        try {
+          await until(async () => (await store.events.stats()).dead === 1, 'dead');
+        } finally {
+          await worker.stop();
+        }
+        const p = ['--prefix', prefix];
+        assert.deepEqual(JSON.parse((await events(['stats', '--json', ...p], {}, redis)).out), { pending: 0, oldestPendingMs: null, dead: 1, done: 0 });
+        const listed = JSON.parse((await events(['list', '--dead', '--json', ...p], {}, redis)).out);
+        assert.deepEqual(listed.map((event) => [event.state, event.attempts]), [['dead', 2]]);
+        const opened = await events(['show', listed[0].id, '--json', ...p], { ALLPASS_KEY: keys.current }, redis);
+        assert.equal(JSON.parse(opened.out).event.data.stepName, 'poison');
+        assert.ok(!opened.out.includes(keys.current));
+        fixed = true;
+        const retried = await events(['retry', '--dead', ...p], {}, redis);
+        assert.equal(retried.status, 0, retried.err);
+        worker = startWorker({ key: keys.current, store, onEvent, maxAttempts: 2, retryDelayMs: 5 });
+        try {
+          await until(() => applied.length === 1, 'applied after the retry');
+        } finally {
+          await worker.stop();
+        }
+        const missing = await events(['retry', listed[0].id, '--json', ...p], {}, redis);
+        assert.equal(missing.status, 1, 'no longer dead');
+        assert.equal(JSON.parse(missing.err).error.code, 'NOT_FOUND');
+      });
+    }
   });
 }

@@ -321,10 +321,11 @@ for (const kind of ['postgres', 'redis-node', 'redis-io']) {
 
 // ---- durable mode ------------------------------------------------------------------------------
 
-// Durable mode on PostgreSQL (issue 29): the same three receivers with `durable: true`, each also
+// Durable mode (issue 29) on PostgreSQL, then Redis through node-redis and ioredis: the same
+// three receivers with `durable: true`, each also
 // running a worker. The user's downstream is down (onEvent fails every call) for longer than the
 // vendor's whole retry window, so in the inline mode the vendor would have given up; here every
-// event is kept at once and applied after the outage, in order, none twice. Meanwhile a receiver
+// event is kept at once and applied after the outage, in order (none twice on PostgreSQL). Meanwhile a receiver
 // is SIGKILLed while its worker holds events, and the database is restarted; a poison event ends
 // dead, is listed by `events list --dead`, and `events retry` applies it once it is fixed.
 // Accounting: every event delivered is kept or was stale when it came; every kept one is
@@ -332,15 +333,60 @@ for (const kind of ['postgres', 'redis-node', 'redis-io']) {
 const DURABLE_APPLICANTS = Number(process.env.ALLPASS_SIM_DURABLE_APPLICANTS ?? 60);
 /** Allpass's retries scaled to 7.7 s in all: the outage below lasts longer. */
 const DURABLE_TIME_SCALE = 0.0005;
+/** Requests in flight: fewer than the inline runs', so that the faults come while deliveries are still being sent. */
+const DURABLE_CONCURRENCY = 4;
 /** The workers' schedule: 16 attempts over 12.5 s (11.25 s at the least jitter), outlasting the outage. */
 const DURABLE_WORKER = { concurrency: 4, maxAttempts: 16, retryDelayMs: 100, maxRetryDelayMs: 1000, leaseMs: 1000, pollMs: 500 };
 
 /** `allpass-crypto events …` as a user runs it in their project: { status, out, err }. */
-function eventsCli(args, connectionString) {
+function eventsCli(args, database) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(installed.dir, 'node_modules/allpass-crypto/bin/allpass-crypto.mjs'), 'events', ...args, '--database-url', connectionString], { cwd: installed.dir, env: childEnv }, (error, out, err) => resolve({ status: error ? error.code : 0, out, err }));
+    execFile(process.execPath, [join(installed.dir, 'node_modules/allpass-crypto/bin/allpass-crypto.mjs'), 'events', ...args, ...database], { cwd: installed.dir, env: childEnv }, (error, out, err) => resolve({ status: error ? error.code : 0, out, err }));
   });
 }
+
+/** The user's switches (the outage, the poison's fix), what the store kept, and the CLI's database option, per engine. */
+const DURABLE_KINDS = {
+  async postgres({ connectionString }) {
+    const sql = async (text, values) => {
+      const client = new pg.Client({ connectionString });
+      await client.connect();
+      try {
+        return (await client.query(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    await sql('CREATE TABLE outage (until_ms bigint NOT NULL); CREATE TABLE poison_fixed (at timestamptz NOT NULL DEFAULT now())');
+    return {
+      cli: ['--database-url', connectionString],
+      setOutage: (until) => sql('INSERT INTO outage VALUES ($1)', [until]),
+      fixPoison: () => sql('INSERT INTO poison_fixed DEFAULT VALUES'),
+      kept: async () => (await sql('SELECT id, state, envelope FROM allpass_events ORDER BY id')).map((row) => ({ id: String(row.id), state: row.state, envelope: JSON.parse(row.envelope) })),
+    };
+  },
+  async redis({ storeUrl, logUrl }, cleanup) {
+    const connect = async (url) => {
+      const client = createClient({ url });
+      client.on('error', () => {});
+      await client.connect();
+      cleanup.push(() => client.close());
+      return client;
+    };
+    const [storeClient, logClient] = await Promise.all([connect(storeUrl), connect(logUrl)]);
+    const { redisStore } = await import(pathToFileURL(join(installed.dir, 'node_modules/allpass-crypto/redis.mjs')).href);
+    const { events } = redisStore(storeClient);
+    return {
+      cli: ['--redis-url', storeUrl],
+      setOutage: (until) => logClient.set('outage', String(until)),
+      fixPoison: () => logClient.set('poison_fixed', '1'),
+      kept: async () => Promise.all((await events.list({ limit: Number.MAX_SAFE_INTEGER })).reverse().map(async ({ id }) => {
+        const { state, envelope } = await events.show(id);
+        return { id, state, envelope };
+      })),
+    };
+  },
+};
 
 /** Resolves once `check()` is truthy (every 100 ms), or fails after `ms`. */
 async function until(check, what, ms) {
@@ -353,25 +399,16 @@ async function until(check, what, ms) {
   }
 }
 
-test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APPLICANTS} applicants × ${EVENTS} events, onEvent down longer than the vendor's retries, a worker SIGKILLed holding events, the database restarted, a poison event dead then retried`, { timeout: 240_000 }, async () => {
+for (const kind of ['postgres', 'redis-node', 'redis-io']) {
+test(`${kind}, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APPLICANTS} applicants × ${EVENTS} events, onEvent down longer than the vendor's retries, a worker SIGKILLed holding events, the database restarted, a poison event dead then retried`, { timeout: 240_000 }, async () => {
   const cleanup = [];
   const receivers = [];
   try {
-    const service = await KINDS.postgres.start(cleanup);
-    const { connectionString } = service.config;
-    const sql = async (text, values) => {
-      const client = new pg.Client({ connectionString });
-      await client.connect();
-      try {
-        return (await client.query(text, values)).rows;
-      } finally {
-        await client.end();
-      }
-    };
-    await sql('CREATE TABLE outage (until_ms bigint NOT NULL); CREATE TABLE poison_fixed (at timestamptz NOT NULL DEFAULT now())');
+    const service = await KINDS[kind === 'postgres' ? 'postgres' : 'redis'].start(cleanup);
+    const user = await DURABLE_KINDS[kind === 'postgres' ? 'postgres' : 'redis'](service.config, cleanup);
     const key = ref.randomKey();
     const appKey = randomUUID();
-    const config = { kind: 'postgres', key, appKey, connectionString, durable: DURABLE_WORKER };
+    const config = { kind, key, appKey, ...service.config, durable: DURABLE_WORKER };
     cleanup.push(async () => {
       for (const receiver of receivers) await killReceiver(receiver).catch(() => {});
     });
@@ -382,7 +419,7 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
     let vendorWindowMs = 0;
     for (let attempt = 2; attempt <= ATTEMPTS; attempt++) vendorWindowMs += retryDelayMs(attempt) * DURABLE_TIME_SCALE;
     const outageMs = Math.ceil(vendorWindowMs * 1.2);
-    await sql('INSERT INTO outage VALUES ($1)', [Date.now() + outageMs]);
+    await user.setOutage(Date.now() + outageMs);
 
     // The poison event: its applicant's newest (so no newer event overtakes it before its retry).
     const poison = { id: randomUUID(), externalUserId: 'poison', appKey, warnings: [], stepName: 'poison', sequence: EVENTS - 1, poison: true };
@@ -395,18 +432,22 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
     const applicantIds = new Set([poison.id]);
     const victimStats = [];
     async function inject() {
-      faults.settledAtKill = progress.settled;
-      // SIGKILL while its worker holds events (onEvent running): seen in its /stats just before.
-      const held = await until(async () => {
-        const stats = await statsOf(receivers[0]);
-        return stats?.holding > 0 ? stats : null;
-      }, 'receiver 0 holding an event', 10_000);
-      faults.heldAtKill = held.holding;
-      victimStats.push(held);
-      await killReceiver(receivers[0]);
+      // The database restarted a third of the way through, then receiver 0 SIGKILLed while its
+      // worker holds events (onEvent running: seen in its /stats just before) and started again.
+      faults.settledAtRestart = progress.settled;
       faults.storeDownAt = Date.now();
       await service.restart();
       faults.storeUpAt = Date.now();
+      let held;
+      const giveUp = Date.now() + 10_000;
+      while (!(held?.holding > 0)) {
+        if (Date.now() > giveUp) throw new Error('receiver 0 was never seen holding an event');
+        held = await statsOf(receivers[0]);
+      }
+      faults.settledAtKill = progress.settled;
+      faults.heldAtKill = held.holding;
+      victimStats.push(held);
+      await killReceiver(receivers[0]);
       receivers[0] = await spawnReceiver({ ...config, port: receivers[0].port });
       faults.settledAtRespawn = progress.settled;
     }
@@ -420,14 +461,14 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
     };
 
     const started = Date.now();
-    const summary = await simulate({ to: urls, key, appKey, applicants: DURABLE_APPLICANTS, events: EVENTS, duplicates: DUPLICATES, timeScale: DURABLE_TIME_SCALE, concurrency: CONCURRENCY, timeoutMs: 20_000, log });
+    const summary = await simulate({ to: urls, key, appKey, applicants: DURABLE_APPLICANTS, events: EVENTS, duplicates: DUPLICATES, timeScale: DURABLE_TIME_SCALE, concurrency: DURABLE_CONCURRENCY, timeoutMs: 20_000, log });
     assert.ok(injecting, 'the faults were injected');
     await injecting;
     const deliveredMs = Date.now() - started;
 
     // What the store holds: every kept event decrypted (the test has the key) to its applicant and sequence.
-    const kept = async () => (await sql('SELECT id, state, envelope FROM allpass_events ORDER BY id')).map((row) => {
-      const data = JSON.parse(ref.decryptData(JSON.parse(row.envelope).data, key));
+    const kept = async () => (await user.kept()).map((row) => {
+      const data = JSON.parse(ref.decryptData(row.envelope.data, key));
       return { id: String(row.id), state: row.state, event: `${data.id}\n${data.sequence}`, applicantId: data.id, sequence: data.sequence };
     });
     const states = (rows) => ({ pending: rows.filter((row) => row.state === 'pending').length, dead: rows.filter((row) => row.state === 'dead').length, done: rows.filter((row) => row.state === 'done').length });
@@ -437,8 +478,11 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
       const rows = await kept();
       const applied = await appliedSet();
       const count = states(rows);
-      for (const row of rows) assert.equal(applied.has(row.event), row.state === 'done', `event ${row.id} (${row.state}) is applied exactly when it is done`);
-      assert.equal(applied.size, count.done, 'nothing applied that was not kept');
+      for (const row of rows) {
+        // Redis, at least once: a killed worker's effect may stand for an event it did not mark done (then retried).
+        if (kind === 'postgres' || row.state === 'done') assert.equal(applied.has(row.event), row.state === 'done', `event ${row.id} (${row.state}) is applied exactly when it is done`);
+      }
+      if (kind === 'postgres') assert.equal(applied.size, count.done, 'nothing applied that was not kept');
       return { received: rows.length, applied: applied.size, dead: count.dead, pending: count.pending, rows };
     }
 
@@ -452,13 +496,13 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
     const deadRow = beforeRetry.rows.find((row) => row.state === 'dead');
     assert.equal(deadRow.applicantId, poison.id, 'the dead event is the poison one');
 
-    const listed = await eventsCli(['list', '--dead', '--json'], connectionString);
+    const listed = await eventsCli(['list', '--dead', '--json'], user.cli);
     assert.equal(listed.status, 0, listed.err);
     const deadListed = JSON.parse(listed.out);
     assert.deepEqual(deadListed.map((event) => [event.id, event.applicantId, event.attempts]), [[deadRow.id, poison.id, DURABLE_WORKER.maxAttempts]], 'events list --dead shows it, with its attempts');
     assert.match(deadListed[0].lastError, /poison/);
-    await sql('INSERT INTO poison_fixed DEFAULT VALUES');
-    const retried = await eventsCli(['retry', deadRow.id], connectionString);
+    await user.fixPoison();
+    const retried = await eventsCli(['retry', deadRow.id], user.cli);
     assert.equal(retried.status, 0, retried.err);
     await until(async () => (await appliedSet()).has(deadRow.event), 'the retried poison event applied', 30_000);
     const ms = Date.now() - started;
@@ -480,7 +524,7 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
       }
     }
     const figures = {
-      kind: 'postgres-durable',
+      kind: `${kind}-durable`,
       delivered: summary.deliveries + 1,
       distinctEvents: DURABLE_APPLICANTS * EVENTS + 1,
       requests: summary.requests + 1,
@@ -489,7 +533,7 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
       vendorGivenUp: summary.givenUp,
       vendorWindowMs: Math.round(vendorWindowMs),
       outageMs,
-      faults: { heldAtKill: faults.heldAtKill, settledAtKill: faults.settledAtKill, settledAtRespawn: faults.settledAtRespawn, storeDownMs: faults.storeUpAt - faults.storeDownAt },
+      faults: { heldAtKill: faults.heldAtKill, settledAtKill: faults.settledAtKill, settledAtRestart: faults.settledAtRestart, settledAtRespawn: faults.settledAtRespawn, storeDownMs: faults.storeUpAt - faults.storeDownAt },
       staleAtIngestion: stale,
       beforeRetry: { received: beforeRetry.received, applied: beforeRetry.applied, dead: beforeRetry.dead, pending: beforeRetry.pending },
       final: { received: final.received, applied: final.applied, dead: final.dead, pending: final.pending },
@@ -501,20 +545,25 @@ test(`postgres, durable mode: ${RECEIVERS} receivers with workers, ${DURABLE_APP
       settledMs,
       ms,
     };
-    console.log(`stores simulation postgres-durable: ${JSON.stringify(figures)}`);
-    record('postgres-durable', figures);
+    console.log(`stores simulation ${kind}-durable: ${JSON.stringify(figures)}`);
+    record(`${kind}-durable`, figures);
 
     assert.ok(outageMs > vendorWindowMs, 'the outage outlasted the vendor\'s whole retry window');
     assert.equal(summary.givenUp, 0, 'the vendor gave nothing up: every delivery was kept and answered 200 (or retried past the faults)');
     for (const receiver of receivers) assert.equal(receiver.died, undefined, `no receiver died but the one killed: ${receiver.died}`);
     assert.ok(faults.heldAtKill > 0, 'the receiver was killed while its worker held events');
+    assert.ok(faults.settledAtRestart < summary.deliveries, `the database restarted while deliveries were still coming (${faults.settledAtRestart} of ${summary.deliveries} settled)`);
     assert.ok(stats.failed > 0, 'onEvent failed through the outage, and the events were retried');
     assert.equal(final.received + stale, DURABLE_APPLICANTS * EVENTS + 1, 'every event delivered was kept or stale');
     assert.deepEqual([final.applied, final.dead, final.pending], [final.received, 0, 0], 'received = applied + dead + pending: all applied after the retry');
-    assert.equal(all.duplicates, 0, 'none applied twice');
+    // Exactly once on PostgreSQL; at least once on Redis: a worker killed between its effect and
+    // the event's `done` applies that event again (reported, not asserted).
+    if (kind === 'postgres') assert.equal(all.duplicates, 0, 'none applied twice');
     assert.equal(all.orderViolations, 0, `in order per applicant: ${all.examples.join('; ')}`);
     assert.equal(all.newestMissing, 0, 'the newest event of every applicant applied');
   } finally {
     for (const step of cleanup.reverse()) await step().catch((error) => console.log(`cleanup: ${error.message}`));
   }
 });
+}
+

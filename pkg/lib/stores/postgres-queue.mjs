@@ -165,14 +165,14 @@ export function postgresQueue({ pool, prefix, checkout, rollback }) {
 
     /**
      * Dead events due again at once, attempts from 0: one (`id`) or every one (`{ dead: true }`).
-     * A dead event that a newer event of its applicant has overtaken (done) stays dead: newest
-     * wins, so applying it now would put the applicant back. `{ retried, superseded, missing }`: ids.
+     * A dead event of an applicant with a newer event kept since stays dead: newest wins, so
+     * applying it after that one would put the applicant back. `{ retried, superseded, missing }`: ids.
      */
     async retry(which) {
       const all = which !== null && typeof which === 'object' && which.dead === true;
       const id = all ? null : idOf(which);
       const { rows } = await pool.query(`with chosen as (
-          select e.id, exists (select 1 from ${t('events')} n where n.applicant_id = e.applicant_id and n.id > e.id and n.state = 'done') as superseded
+          select e.id, exists (select 1 from ${t('events')} n where n.applicant_id = e.applicant_id and n.id > e.id) as superseded
           from ${t('events')} e where e.state = 'dead' and ($1::bigint is null or e.id = $1::bigint) for update
         ), retried as (
           update ${t('events')} e set state = 'pending', attempts = 0, run_at = now(), finished_at = null from chosen where e.id = chosen.id and not chosen.superseded returning e.id

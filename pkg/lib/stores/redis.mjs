@@ -261,8 +261,8 @@ export function redisStore(client, options = {}) {
   const queue = redisQueue({ prefix, send, run, duplicate });
   return Object.assign(store, {
     /** Durable mode's request stage: the same verdict as begin(), and a delivery to process kept (its data encrypted) before it is recorded as handled (a crash between the two keeps it twice: at least once). */
-    async enqueue({ applicantId, time, eventTime, ids, envelope }) {
-      const lease = await store.begin({ applicantId, time, eventTime, ids });
+    async enqueue({ applicantId, time, ids, envelope }) {
+      const lease = await store.begin({ applicantId, time, ids });
       if (lease.outcome !== 'proceed') return lease;
       try {
         await queue.add(applicantId ?? `\n${ids[0]}`, envelope);
