@@ -33,6 +33,7 @@ export const RECEIVERS = [
   { id: 'memory', server: 'node:http', handler: '`createNodeMiddleware`', store: '`memoryStore()` (the default)' },
   { id: 'redis', server: 'node:http', handler: '`createNodeMiddleware`', store: '`redisStore(client)`, node-redis', needs: 'redis' },
   { id: 'postgres', server: 'node:http', handler: '`createNodeMiddleware`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres' },
+  { id: 'redis-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`redisStore(client)`, node-redis', needs: 'redis', durable: true },
   { id: 'postgres-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres', durable: true },
 ];
 /** The workers that drain a durable receiver's kept events (startWorker's concurrency), after its rounds. */
@@ -124,13 +125,13 @@ async function serve() {
   } else {
     const { createNodeMiddleware } = await import(packageEntry(consumer, '.'));
     let store;
-    if (id === 'redis') {
+    if (id === 'redis' || id === 'redis-durable') {
       const { createClient } = await import('redis');
       const client = createClient({ url: redisUrl });
       client.on('error', (error) => onError(error, { status: 'client' }));
       await client.connect();
       const { redisStore } = await import(packageEntry(consumer, './redis'));
-      store = redisStore(client);
+      store = redisStore(client, { prefix: id === 'redis' ? 'allpass:' : 'durable:' });
       await store.migrate();
       info.serverVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1];
     } else if (id === 'postgres' || id === 'postgres-durable') {
@@ -143,7 +144,7 @@ async function serve() {
       info.serverVersion = (await pool.query('show server_version')).rows[0].server_version;
       info.poolMax = pool.options.max;
     }
-    const durable = id === 'postgres-durable';
+    const durable = id.endsWith('-durable');
     if (durable) {
       // After the rounds: workers apply every kept event; the processing rate is how fast.
       const { startWorker } = await import(packageEntry(consumer, '.'));
