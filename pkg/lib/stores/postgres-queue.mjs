@@ -1,6 +1,6 @@
 // Durable mode on PostgreSQL: the table `${prefix}events` as a queue, in the way of
 // graphile-worker, Oban and River. A delivery is one row (its envelope as received: `data`
-// still encrypted), added in the transaction that records it as handled, with a NOTIFY on
+// still encrypted), added in the transaction that records it as handled (postgres.mjs), with a NOTIFY on
 // `${prefix}events` that wakes the workers at its commit. A worker takes an applicant's oldest
 // pending event, and only it (no earlier pending one: per-applicant order), with FOR UPDATE SKIP
 // LOCKED; the take is committed at once (attempts + 1, a lease: a worker that dies keeps it
@@ -31,7 +31,7 @@ const idOf = (id) => {
   return text;
 };
 
-/** `{ add, worker, events }` for postgresStore's tables; `checkout` and `rollback` are the store's. */
+/** `{ channel, worker, events }` for postgresStore's tables (the request stage adds events: the function `${prefix}enqueue`); `checkout` and `rollback` are the store's. */
 export function postgresQueue({ pool, prefix, checkout, rollback }) {
   const t = (name) => `${prefix}${name}`;
   const channel = `${prefix}events`;
@@ -184,12 +184,5 @@ export function postgresQueue({ pool, prefix, checkout, rollback }) {
     },
   };
 
-  return {
-    /** Keeps a delivery to process, through the client of the transaction that records it as handled; its commit wakes the workers. */
-    async add(db, applicantId, envelope) {
-      await db.query(`with added as (insert into ${t('events')} (applicant_id, envelope) values ($1, $2) returning id) select pg_notify($3, '') from added`, [applicantId, JSON.stringify(envelope), channel]);
-    },
-    worker,
-    events,
-  };
+  return { channel, worker, events };
 }

@@ -49,6 +49,9 @@ const MIGRATIONS = [
     `create index if not exists ${t('events_due')} on ${t('events')} (run_at, id) where state = 'pending'`,
     `create index if not exists ${t('events_finished')} on ${t('events')} (finished_at) where state = 'done'`,
     `create index if not exists ${t('events_dead')} on ${t('events')} (id) where state = 'dead'`,
+    // The request stage in one round trip: under the applicant's lock, the verdict, and a
+    // delivery to process kept in the commit that records it as handled (NOTIFY at that commit).
+    `create or replace function ${t('enqueue')}(p_scope text, p_applicant text, p_queue text, p_time bigint, p_ids text[], p_envelope text, p_channel text, p_wait_ms integer, out outcome text, out last_time bigint) language plpgsql as $$ begin perform set_config('lock_timeout', p_wait_ms || 'ms', true); perform pg_advisory_xact_lock(hashtextextended(p_queue, 7)); if exists (select 1 from ${t('handled')} h where h.applicant_id = p_scope and h.digest = any(p_ids) and h.expires_at > now()) then outcome := 'duplicate'; return; end if; select a.last_time_ms into last_time from ${t('applicants')} a where a.applicant_id = p_applicant; if p_time is not null and last_time is not null and p_time < last_time then outcome := 'stale'; return; end if; insert into ${t('events')} (applicant_id, envelope) values (p_queue, p_envelope); insert into ${t('handled')} (applicant_id, digest, expires_at) select p_scope, unnest(p_ids), 'infinity' on conflict (applicant_id, digest) do update set expires_at = excluded.expires_at; if p_applicant is not null and p_time is not null then insert into ${t('applicants')} (applicant_id, last_time_ms) values (p_applicant, p_time) on conflict (applicant_id) do update set last_time_ms = greatest(${t('applicants')}.last_time_ms, excluded.last_time_ms); end if; perform pg_notify(p_channel, ''); outcome := 'queued'; end $$`,
   ],
 ];
 
@@ -271,18 +274,18 @@ export function postgresStore(options) {
   };
   const queue = postgresQueue({ pool, prefix, checkout, rollback });
   return Object.assign(store, {
-    /** Durable mode's request stage: the same verdict as begin(), and a delivery to process is kept (its data encrypted) in the commit that records it as handled. */
+    /** Durable mode's request stage: begin()'s verdict, and a delivery to process kept (its data encrypted) in the commit that records it as handled; one round trip (the function `${prefix}enqueue`). */
     async enqueue({ applicantId, time, ids, envelope }) {
-      const lease = await store.begin({ applicantId, time, ids });
-      if (lease.outcome !== 'proceed') return lease;
+      let rows;
       try {
-        await queue.add(lease.context.db, applicantId ?? `\n${ids[0]}`, envelope);
+        ({ rows } = await pool.query(`select outcome, last_time from ${t('enqueue')}($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [applicantId ?? '', applicantId, applicantId ?? `\n${ids[0]}`, time === null ? null : Math.floor(time), ids, JSON.stringify(envelope), queue.channel, Math.max(1, lockWaitMs)]));
       } catch (error) {
-        await lease.abort();
+        if (error?.code === '55P03') throw allpassError('STORE_FAILED', undefined, `another event of this applicant held its lock for more than lockWaitMs (${lockWaitMs} ms)`, { cause: error });
         throw error;
       }
-      await lease.commit();
-      return { outcome: 'queued' };
+      const [{ outcome, last_time: last }] = rows;
+      return outcome === 'stale' ? { outcome, last: new Date(Number(last)).toISOString() } : { outcome };
     },
     queue: queue.worker,
     events: queue.events,
