@@ -7,25 +7,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { applicantEvent, envelope, here, keys, minutesAgo, useStores } from './harness.mjs';
+import { applicantEvent, envelope, keys, minutesAgo, until, useStores } from './harness.mjs';
 
 const ctx = useStores();
-const { kinds, handlerOn, load, pgPool } = ctx;
-
-/** Resolves once `check()` is truthy (polled every 20 ms), or fails after `ms`. */
-async function until(check, what, ms = 20_000) {
-  const giveUp = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const { kinds, handlerOn, load, pgPool, link, startExample } = ctx;
 
 /** A store with durable mode on a fresh prefix, its pool, a handler on it, and a user table `applied`. */
 async function durableSetup(handlerOptions = {}) {
@@ -35,6 +23,16 @@ async function durableSetup(handlerOptions = {}) {
   const handler = await handlerOn(made.store, { durable: true, onEvent: undefined, ...handlerOptions });
   const rows = async () => (await made.pool.query(`select applicant_id, step from ${applied} order by n`)).rows;
   return { ...made, applied, handler, rows };
+}
+
+/** A poison event of an applicant, that applicant's later event, and another applicant's poison event: `{ id, other }`. */
+async function sendPoisoned(handler) {
+  const id = randomUUID();
+  const other = randomUUID();
+  for (const [applicant, step, minutes] of [[id, 'poison', 3], [id, 'after', 2], [other, 'poison', 1]]) {
+    assert.equal(await handler.send(envelope(applicantEvent({ id: applicant, stepName: step }), keys.current, minutesAgo(minutes))), 200);
+  }
+  return { id, other };
 }
 
 const insertApplied = (table) => async (event, { db }) => {
@@ -125,11 +123,7 @@ describe('durable mode: workers', () => {
   it('a poison event ends dead with its attempts and last error; the applicant\'s later events go on; retry applies it once fixed, and not one a newer event overtook', async () => {
     const { handler, store, applied, rows } = await durableSetup();
     const { startWorker } = await load('node.mjs');
-    const id = randomUUID();
-    const other = randomUUID();
-    for (const [applicant, step, minutes] of [[id, 'poison', 3], [id, 'after', 2], [other, 'poison', 1]]) {
-      assert.equal(await handler.send(envelope(applicantEvent({ id: applicant, stepName: step }), keys.current, minutesAgo(minutes))), 200);
-    }
+    const { id, other } = await sendPoisoned(handler);
     let fixed = false;
     const errors = [];
     const onEvent = async (event, context) => {
@@ -230,44 +224,25 @@ function events(args, env = {}, database = ['--database-url', ctx.postgres.conne
   });
 }
 
-/** Links a test dependency into the installed project, as a user's project has it. */
-function link(name, from = here) {
-  const target = join(ctx.installed.dir, 'node_modules', name);
-  if (!existsSync(target)) symlinkSync(join(from, 'node_modules', name), target, 'dir');
-}
-
 describe("README's durable mode example, run as written (Express, a pg Pool, the middleware with durable: true, a worker writing through db)", () => {
   it('keeps, answers 200, applies once', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('### Durable mode'), readme.indexOf('## Call the API'));
     const example = /```js\n([\s\S]*?)```/.exec(section)[1];
-    link('pg');
-    link('express', join(here, '../integrations'));
     const pool = pgPool();
     await pool.query('create table if not exists verifications (applicant_id text, payload jsonb)');
-    const imports = example.split('\n').filter((line) => line.startsWith('import '));
-    const body = example.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
-    const script = join(ctx.installed.dir, `readme-durable-${randomUUID()}.mjs`);
-    writeFileSync(script, `import express from 'express';\n${imports.join('\n')}\nconst app = express();\n${body}\nconst server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));\n`);
-    const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, env: { ...process.env, DATABASE_URL: ctx.postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
-    ctx.closers.push(async () => child.kill('SIGKILL'));
-    const port = await new Promise((resolve, reject) => {
-      child.on('exit', (code) => reject(new Error(`the example exited (${code})`)));
-      child.stdout.on('data', (chunk) => {
-        const line = String(chunk).split('\n').find((text) => text.startsWith('{"port"'));
-        if (line) resolve(JSON.parse(line).port);
-      });
-    });
+    const { port, child } = await startExample(example);
     const payload = applicantEvent();
     const send = (value) => fetch(`http://127.0.0.1:${port}/allpass/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
     const body1 = envelope(payload, keys.current, minutesAgo(1));
     assert.equal((await send(body1)).status, 200);
     assert.equal((await send(body1)).status, 200, 'a redelivery');
-    const rows = await until(async () => (await pool.query('select payload from verifications where applicant_id = $1', [payload.id])).rows.length > 0 && (await pool.query('select payload from verifications where applicant_id = $1', [payload.id])).rows, 'the worker applied it');
-    assert.deepEqual(rows.map((row) => row.payload), [payload], 'applied once, through db');
+    const applied = async () => (await pool.query('select payload from verifications where applicant_id = $1', [payload.id])).rows;
+    await until(async () => (await applied()).length > 0, 'the worker applied it');
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0, 'SIGTERM: the worker stopped, then the process exited');
+    assert.deepEqual((await applied()).map((row) => row.payload), [payload], 'applied once, through db');
   });
 });
 
@@ -435,11 +410,7 @@ for (const kind of ['redis (node-redis)', 'redis (ioredis)']) {
     it('a poison event ends dead; the applicant\'s later events go on; retry applies it once fixed, not one a newer event overtook; a dead worker\'s event taken after leaseMs', async () => {
       const { handler, store } = await redisSetup();
       const { startWorker } = await load('node.mjs');
-      const id = randomUUID();
-      const other = randomUUID();
-      for (const [applicant, step, minutes] of [[id, 'poison', 3], [id, 'after', 2], [other, 'poison', 1]]) {
-        assert.equal(await handler.send(envelope(applicantEvent({ id: applicant, stepName: step }), keys.current, minutesAgo(minutes))), 200);
-      }
+      const { id, other } = await sendPoisoned(handler);
       let fixed = false;
       const applied = [];
       const onEvent = async (event) => {

@@ -160,34 +160,15 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
   });
 
   it("README's example, run as written (Express, a pg Pool, postgresStore, onEvent writing through db)", async () => {
-    const { readFileSync, symlinkSync } = await import('node:fs');
+    const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Order and duplicates'));
     const example = /```js\n([\s\S]*?)```/.exec(section)[1];
     // What the example takes as given: an Express `app`, DATABASE_URL, ALLPASS_KEY, a table.
-    for (const [name, from] of [['pg', here], ['express', join(here, '../integrations')]]) {
-      try {
-        symlinkSync(join(from, 'node_modules', name), join(ctx.installed.dir, 'node_modules', name));
-      } catch (error) {
-        if (error.code !== 'EEXIST') throw error;
-      }
-    }
     const pool = new pg.Pool({ connectionString: ctx.postgres.connectionString });
     closers.push(() => pool.end());
     await pool.query('create table if not exists verifications (applicant_id text, payload jsonb)');
-    const imports = example.split('\n').filter((line) => line.startsWith('import '));
-    const body = example.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
-    const script = join(ctx.installed.dir, `readme-example-${randomUUID()}.mjs`);
-    writeFileSync(script, `import express from 'express';\n${imports.join('\n')}\nconst app = express();\n${body}\nconst server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));\n`);
-    const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, env: { ...process.env, DATABASE_URL: ctx.postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
-    closers.push(async () => child.kill());
-    const port = await new Promise((resolve, reject) => {
-      child.on('exit', (code) => reject(new Error(`the example exited (${code})`)));
-      child.stdout.on('data', (chunk) => {
-        const line = String(chunk).split('\n').find((text) => text.startsWith('{"port"'));
-        if (line) resolve(JSON.parse(line).port);
-      });
-    });
+    const { port } = await ctx.startExample(example);
     const payload = applicantEvent();
     const send = (value) => fetch(`http://127.0.0.1:${port}/allpass/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
     const body1 = envelope(payload, keys.current, minutesAgo(1));

@@ -55,8 +55,9 @@ if redis.call('HGET', event, 'holder') ~= ARGV[2] then return 0 end
 redis.call('HSET', event, 'holderUntil', tonumber(ARGV[3]) + tonumber(ARGV[4]))
 return 1`;
 
-// The end of an attempt, shared by DONE and FAIL (Lua text, prepended): the ticket acked and
-// deleted, the event out of its applicant's list and a ticket for the next head.
+// The end of an attempt, shared by DONE and FAIL (Lua text, prepended): only by the event's
+// holder; the ticket acked and deleted; and, when it leaves its applicant's list, a ticket for
+// the next head.
 const FINISH = `
 local function release(base, id, event)
   local ticket = redis.call('HGET', event, 'ticket')
@@ -65,6 +66,12 @@ local function release(base, id, event)
     redis.call('XDEL', base .. 'stream', ticket)
   end
   redis.call('HDEL', event, 'holder', 'holderUntil', 'ticket')
+end
+local function ended(base, id, holder)
+  local event = base .. 'E:' .. id
+  if redis.call('HGET', event, 'holder') ~= holder then return nil end
+  release(base, id, event)
+  return event, redis.call('HGET', event, 'applicant')
 end
 local function next_head(base, scope)
   local head = redis.call('LINDEX', base .. 'A:' .. scope, 0)
@@ -81,10 +88,8 @@ end`;
 // KEYS: base. ARGV: event id, holder, now. Marks it done (if the hold is still this holder's).
 const QUEUE_DONE = `${FINISH}
 local base = KEYS[1]
-local event = base .. 'E:' .. ARGV[1]
-if redis.call('HGET', event, 'holder') ~= ARGV[2] then return 0 end
-local scope = redis.call('HGET', event, 'applicant')
-release(base, ARGV[1], event)
+local event, scope = ended(base, ARGV[1], ARGV[2])
+if not event then return 0 end
 redis.call('HSET', event, 'state', 'done', 'finishedAt', ARGV[3])
 redis.call('ZREM', base .. 'pending', ARGV[1])
 redis.call('ZADD', base .. 'done', ARGV[3], ARGV[1])
@@ -95,10 +100,8 @@ return 1`;
 // KEYS: base. ARGV: event id, holder, now, dead ('1' or ''), delay, error. Dead, or due again after delay.
 const QUEUE_FAIL = `${FINISH}
 local base = KEYS[1]
-local event = base .. 'E:' .. ARGV[1]
-if redis.call('HGET', event, 'holder') ~= ARGV[2] then return 0 end
-local scope = redis.call('HGET', event, 'applicant')
-release(base, ARGV[1], event)
+local event, scope = ended(base, ARGV[1], ARGV[2])
+if not event then return 0 end
 redis.call('HSET', event, 'lastError', ARGV[6])
 if ARGV[4] == '1' then
   redis.call('HSET', event, 'state', 'dead', 'finishedAt', ARGV[3])
