@@ -407,6 +407,22 @@ for (const kind of ['redis (node-redis)', 'redis (ioredis)']) {
       assert.deepEqual(await store.events.stats(), { pending: 0, oldestPendingMs: null, dead: 0, done: 40 });
     });
 
+    it('wake on the event\'s arrival (a blocking read on a connection of its own), not at the next poll', async () => {
+      const { handler, store } = await redisSetup();
+      const { startWorker } = await load('node.mjs');
+      const applied = [];
+      // A poll every 10 minutes: only the blocking read can bring the event in before the wait below ends.
+      const worker = startWorker({ key: keys.current, store, onEvent: (event) => void applied.push(event.data.stepName), pollMs: 600_000 });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300)); // reading, idle
+        assert.equal(await handler.send(envelope(applicantEvent({ stepName: 'woken' }), keys.current)), 200);
+        await until(() => applied.length === 1, 'the event applied', 10_000);
+      } finally {
+        await worker.stop();
+      }
+      assert.deepEqual(applied, ['woken']);
+    });
+
     it('a poison event ends dead; the applicant\'s later events go on; retry applies it once fixed, not one a newer event overtook; a dead worker\'s event taken after leaseMs', async () => {
       const { handler, store } = await redisSetup();
       const { startWorker } = await load('node.mjs');
