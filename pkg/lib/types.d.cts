@@ -263,7 +263,7 @@ export interface WorkerOptions<T = ApplicantEventPayload> {
   /**
    * Applies one event; resolve when done, throw to retry it later. PostgreSQL: `db` is the client
    * of the transaction that marks the event done (exactly once for what you write through it);
-   * `signal` is aborted if its connection is lost. `attempt` counts from 1.
+   * `signal` is aborted if its connection is lost or `maxHoldMs` has passed. `attempt` counts from 1.
    */
   onEvent(event: Webhook<T>, context: { db?: unknown; signal: AbortSignal; id: string; attempt: number }): unknown;
   /** Told of each failed attempt (`dead` when it was the last) and of the store's own failures. */
@@ -278,6 +278,8 @@ export interface WorkerOptions<T = ApplicantEventPayload> {
   maxRetryDelayMs?: number;
   /** How long a worker that died keeps its event before another takes it (default 30 s). */
   leaseMs?: number;
+  /** How long one attempt's `onEvent` may run (default 60 s): then `signal` is aborted and the attempt fails (PostgreSQL: its transaction rolled back), to be retried. */
+  maxHoldMs?: number;
   /** The safety net under the store's wake-ups: look for due events this often (default 2 s). */
   pollMs?: number;
   /** How long done events are kept (default 7 days); dead ones are kept until retried or deleted by you. */

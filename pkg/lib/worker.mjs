@@ -30,7 +30,7 @@ export function startWorker(options) {
     throw new TypeError('`store` must be a store that keeps events durably: postgresStore({ pool }) or redisStore(client) (memoryStore cannot: its events would die with the process)');
   }
   const settings = workerOptions(options);
-  const { concurrency, maxAttempts, leaseMs, pollMs, retentionMs } = settings;
+  const { concurrency, maxAttempts, leaseMs, maxHoldMs, pollMs, retentionMs } = settings;
   const { queue } = store;
   const cipher = cipherSource(key);
   const owner = `${Date.now().toString(36)}:${Array.from(globalThis.crypto.getRandomValues(new Uint32Array(2)), (word) => word.toString(36)).join('')}`;
@@ -68,7 +68,7 @@ export function startWorker(options) {
     try {
       const keyed = await cipher();
       const event = keyed.parseWebhook(job.envelope);
-      outcome = await queue.process(job, owner, (context) => onEvent(event, { ...context, id: job.id, attempt: job.attempts }));
+      outcome = await queue.process(job, owner, (context) => onEvent(event, { ...context, id: job.id, attempt: job.attempts }), maxHoldMs);
     } catch (error) {
       const dead = job.attempts >= maxAttempts;
       const delayMs = dead ? 0 : retryDelay(job.attempts, settings);

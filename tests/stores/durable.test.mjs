@@ -106,6 +106,30 @@ describe('durable mode: workers', () => {
     assert.deepEqual(await store.events.stats(), { pending: 0, oldestPendingMs: null, dead: 0, done: 60 });
   });
 
+  it('an onEvent that hangs: signal aborted at maxHoldMs, its write rolled back, the event retried and applied once', async () => {
+    const { handler, store, applied, rows } = await durableSetup();
+    const { startWorker } = await load('node.mjs');
+    assert.equal(await handler.send(envelope(applicantEvent({ stepName: 'hangs once' }), keys.current)), 200);
+    let aborted = false;
+    const onEvent = async (event, context) => {
+      await insertApplied(applied)(event, context);
+      if (context.attempt === 1) {
+        context.signal.addEventListener('abort', () => (aborted = true));
+        await new Promise(() => {}); // never settles
+      }
+    };
+    const worker = startWorker({ key: keys.current, store, onEvent, maxHoldMs: 300, retryDelayMs: 10 });
+    try {
+      await until(async () => (await store.events.stats()).done === 1, 'applied on the second attempt');
+    } finally {
+      await worker.stop();
+    }
+    assert.ok(aborted, 'signal aborted');
+    assert.equal((await rows()).length, 1, 'the hung attempt\'s write rolled back');
+    const [event] = await store.events.list();
+    assert.equal(event.attempts, 2);
+  });
+
   it('wake within the event\'s arrival (LISTEN/NOTIFY), not at the next poll', async () => {
     const { handler, store, applied, rows } = await durableSetup();
     const { startWorker } = await load('node.mjs');
@@ -405,6 +429,29 @@ for (const kind of ['redis (node-redis)', 'redis (ioredis)']) {
       assert.equal(new Set(applied.map((row) => row.join('/'))).size, 40, 'none twice');
       for (const id of applicants) assert.deepEqual(applied.filter((row) => row[0] === id).map((row) => row[1]), ['s0', 's1', 's2', 's3'], 'in order');
       assert.deepEqual(await store.events.stats(), { pending: 0, oldestPendingMs: null, dead: 0, done: 40 });
+    });
+
+    it('an onEvent that hangs: signal aborted at maxHoldMs, the event retried and applied', async () => {
+      const { handler, store } = await redisSetup();
+      const { startWorker } = await load('node.mjs');
+      assert.equal(await handler.send(envelope(applicantEvent({ stepName: 'hangs once' }), keys.current)), 200);
+      let aborted = false;
+      const applied = [];
+      const onEvent = async (event, context) => {
+        if (context.attempt === 1) {
+          context.signal.addEventListener('abort', () => (aborted = true));
+          await new Promise(() => {}); // never settles
+        }
+        applied.push(context.attempt);
+      };
+      const worker = startWorker({ key: keys.current, store, onEvent, maxHoldMs: 300, retryDelayMs: 10 });
+      try {
+        await until(() => applied.length === 1, 'applied on the second attempt');
+      } finally {
+        await worker.stop();
+      }
+      assert.ok(aborted, 'signal aborted');
+      assert.deepEqual(applied, [2]);
     });
 
     it('wake on the event\'s arrival (a blocking read on a connection of its own), not at the next poll', async () => {

@@ -31,6 +31,8 @@ export const WORKER_OPTIONS = {
   maxRetryDelayMs: { fallback: 6 * HOUR_MS, min: 0 },
   /** How long a worker that died keeps its event before another takes it. */
   leaseMs: { fallback: 30 * SECOND_MS, min: 1 },
+  /** How long one attempt's onEvent may run: then `signal` is aborted and the attempt fails (retried). */
+  maxHoldMs: STORE_OPTIONS.maxHoldMs,
   /** The safety net under LISTEN/NOTIFY and blocking reads: look for due events this often. */
   pollMs: { fallback: 2 * SECOND_MS, min: 1 },
   /** How long finished (done) events are kept before they are pruned; dead events are kept. */

@@ -7,6 +7,7 @@
 // `leaseMs`), then the event runs in a transaction that locks its row, hands its client to
 // onEvent as `db` and marks it done in the same commit: exactly once.
 import { allpassError } from '../errors.mjs';
+import { holdFor } from './hold.mjs';
 
 /** A stored error message's most characters: enough to see what failed. */
 const ERROR_CHARS = 2000;
@@ -58,25 +59,28 @@ export function postgresQueue({ pool, prefix, checkout, rollback }) {
      * event is no longer this worker's (its lease ran out and another took it); throws what
      * `work` threw, its transaction rolled back.
      */
-    async process(job, owner, work) {
+    async process(job, owner, work, maxHoldMs) {
       const session = await checkout();
-      const holder = new AbortController();
-      session.onLost(() => holder.abort(allpassError('STORE_FAILED', undefined, "the event's database connection was lost: its transaction is rolled back")));
+      const hold = holdFor(maxHoldMs);
+      session.onLost(() => hold.lose(allpassError('STORE_FAILED', undefined, "the event's database connection was lost: its transaction is rolled back")));
       try {
+        // The server's own cut, after ours: a process that hangs does not keep the row locked.
         await session.query('begin');
+        await session.query(`select set_config('idle_in_transaction_session_timeout', $1, true)`, [`${maxHoldMs + 1000}ms`]);
         const { rows } = await session.query(`select 1 from ${t('events')} where id = $1 and locked_by = $2 and state = 'pending' for update`, [job.id, owner]);
         if (rows.length === 0) {
           await rollback(session);
           return false;
         }
-        await work({ db: session.client, signal: holder.signal });
-        if (holder.signal.aborted) throw holder.signal.reason;
+        await hold.run((signal) => work({ db: session.client, signal }));
         await session.query(`update ${t('events')} set state = 'done', finished_at = now(), locked_by = null, locked_until = null where id = $1`, [job.id]);
         await session.query('commit');
         session.release();
         return true;
       } catch (error) {
-        await rollback(session);
+        // Past maxHoldMs onEvent may still be using the client: closed, not rolled back, so the server rolls back and nothing it sends later commits.
+        if (hold.signal.aborted) session.release(hold.signal.reason);
+        else await rollback(session);
         throw error;
       }
     },

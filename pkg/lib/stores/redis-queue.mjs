@@ -11,6 +11,7 @@
 //   pending, dead, done, delayed: sorted sets of event ids (by received, died, finished, due)
 // At least once: onEvent's effects and the event's `done` are not one transaction.
 import { allpassError } from '../errors.mjs';
+import { holdFor } from './hold.mjs';
 
 // KEYS: the {queue} base. ARGV: scope, envelope, now. Adds the event; a ticket if it is its applicant's head.
 const QUEUE_ADD = `
@@ -223,19 +224,19 @@ export function redisQueue({ prefix, send, run, duplicate }) {
     },
 
     /** Runs `work({ signal })` while the hold is renewed; marks the event done. False when the hold was lost. */
-    async process(job, owner, work) {
-      const holder = new AbortController();
+    async process(job, owner, work, maxHoldMs) {
+      const hold = holdFor(maxHoldMs);
       const renew = setInterval(() => {
         run('QUEUE_EXTEND', keys, [job.id, owner, Date.now(), job.leaseMs]).then(
           (held) => {
-            if (Number(held) !== 1 && !holder.signal.aborted) holder.abort(allpassError('STORE_FAILED', undefined, "the event's hold was lost (its lease ran out): another worker may run it"));
+            if (Number(held) !== 1) hold.lose(allpassError('STORE_FAILED', undefined, "the event's hold was lost (its lease ran out): another worker may run it"));
           },
           () => {},
         );
         send(['XCLAIM', stream, 'workers', owner, '0', job.ticket, 'JUSTID']).catch(() => {});
       }, Math.max(1, Math.floor(job.leaseMs / 3)));
       try {
-        await work({ signal: holder.signal });
+        await hold.run((signal) => work({ signal }));
       } finally {
         clearInterval(renew);
       }
@@ -288,7 +289,8 @@ export function redisQueue({ prefix, send, run, duplicate }) {
   async function claimFor(owner, leaseMs) {
     await group();
     const now = Date.now();
-    if (now - lastPromote >= 50) {
+    // At most every 5 ms: a worker woken for its own retry (due a few ms later) promotes it.
+    if (now - lastPromote >= 5) {
       lastPromote = now;
       await run('QUEUE_PROMOTE', keys, [now]);
     }
