@@ -64,10 +64,9 @@ export function postgresQueue({ pool, prefix, checkout, rollback }) {
       const hold = holdFor(maxHoldMs);
       session.onLost(() => hold.lose(allpassError('STORE_FAILED', undefined, "the event's database connection was lost: its transaction is rolled back")));
       try {
-        // The server's own cut, after ours: a process that hangs does not keep the row locked.
         await session.query('begin');
-        await session.query(`select set_config('idle_in_transaction_session_timeout', $1, true)`, [`${maxHoldMs + 1000}ms`]);
-        const { rows } = await session.query(`select 1 from ${t('events')} where id = $1 and locked_by = $2 and state = 'pending' for update`, [job.id, owner]);
+        // The row locked, and the server's own cut after ours: a process that hangs does not keep it locked.
+        const { rows } = await session.query(`select set_config('idle_in_transaction_session_timeout', $3, true) from ${t('events')} where id = $1 and locked_by = $2 and state = 'pending' for update`, [job.id, owner, `${maxHoldMs + 1000}ms`]);
         if (rows.length === 0) {
           await rollback(session);
           return false;
