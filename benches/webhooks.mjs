@@ -34,7 +34,11 @@ export const RECEIVERS = [
   { id: 'memory', server: 'node:http', handler: '`createNodeMiddleware`', store: '`memoryStore()` (the default)' },
   { id: 'redis', server: 'node:http', handler: '`createNodeMiddleware`', store: '`redisStore(client)`, node-redis', needs: 'redis' },
   { id: 'postgres', server: 'node:http', handler: '`createNodeMiddleware`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres' },
+  { id: 'redis-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`redisStore(client)`, node-redis', needs: 'redis', durable: true },
+  { id: 'postgres-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres', durable: true },
 ];
+/** The workers that drain a durable receiver's kept events (startWorker's concurrency), after its rounds. */
+const DRAIN_CONCURRENCY = 8;
 const REFERENCE = 'express-vendor';
 
 const consumerDir = () => process.env.ALLPASS_CONSUMER_DIR ?? join(root, 'target/npm/consumer');
@@ -73,6 +77,13 @@ async function serve() {
       const cpu = process.cpuUsage();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ handled, errors, cpuUs: cpu.user + cpu.system }));
+      return true;
+    }
+    if (req.method === 'POST' && req.url === '/drain' && info.drain) {
+      info.drain(Number(req.headers['x-expected'])).then((result) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result));
+      });
       return true;
     }
     if (req.method === 'POST' && req.url === '/gc') {
@@ -115,26 +126,41 @@ async function serve() {
   } else {
     const { createNodeMiddleware } = await import(packageEntry(consumer, '.'));
     let store;
-    if (id === 'redis') {
+    if (id === 'redis' || id === 'redis-durable') {
       const { createClient } = await import('redis');
       const client = createClient({ url: redisUrl });
       client.on('error', (error) => onError(error, { status: 'client' }));
       await client.connect();
       const { redisStore } = await import(packageEntry(consumer, './redis'));
-      store = redisStore(client);
+      store = redisStore(client, { prefix: id === 'redis' ? 'allpass:' : 'durable:' });
       await store.migrate();
       info.serverVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1];
-    } else if (id === 'postgres') {
+    } else if (id === 'postgres' || id === 'postgres-durable') {
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: postgresUrl });
       pool.on('error', (error) => onError(error, { status: 'pool' }));
       const { postgresStore } = await import(packageEntry(consumer, './postgres'));
-      store = postgresStore({ pool });
+      store = postgresStore({ pool, prefix: id === 'postgres' ? 'allpass_' : 'durable_' });
       await store.migrate();
       info.serverVersion = (await pool.query('show server_version')).rows[0].server_version;
       info.poolMax = pool.options.max;
     }
-    const middleware = createNodeMiddleware({ key, onEvent, onError, ...(store ? { store } : {}) });
+    const durable = id.endsWith('-durable');
+    if (durable) {
+      // After the rounds: workers apply every kept event; the processing rate is how fast.
+      const { startWorker } = await import(packageEntry(consumer, '.'));
+      info.drain = async (expected) => {
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        const worker = startWorker({ key, store, onEvent, onError: (error) => onError(error, { status: 'worker' }), concurrency: DRAIN_CONCURRENCY });
+        while (handled < expected) await new Promise((done) => setTimeout(done, 5));
+        const ms = performance.now() - start;
+        const used = process.cpuUsage(cpu);
+        await worker.stop();
+        return { ms, cpuUs: used.user + used.system };
+      };
+    }
+    const middleware = createNodeMiddleware({ key, onError, ...(durable ? { durable: true } : { onEvent }), ...(store ? { store } : {}) });
     app = (req, res) => {
       if (!side(req, res)) middleware(req, res);
     };
@@ -359,6 +385,16 @@ export async function measureWebhooks({
       }
     }
 
+    for (const receiver of receivers.filter(({ spec }) => spec.durable)) {
+      log(`${receiver.spec.id}: workers (concurrency ${DRAIN_CONCURRENCY}) apply the ${warmup + requests} kept events`);
+      const storeBefore = storeCpuMs(receiver);
+      const response = await fetch(`http://127.0.0.1:${receiver.running.port}/drain`, { method: 'POST', headers: { 'x-expected': String(warmup + requests) } });
+      receiver.drain = await response.json();
+      const storeAfter = storeCpuMs(receiver);
+      receiver.drain.storeCpuMs = storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore;
+      log(`${receiver.spec.id}: ${Math.round(((warmup + requests) / receiver.drain.ms) * 1000)} events/s processed`);
+    }
+
     const results = [];
     for (const receiver of receivers) {
       if (receiver.running.child.died) throw new Error(receiver.running.child.died);
@@ -385,6 +421,10 @@ export async function measureWebhooks({
         serverVersion: receiver.running.serverVersion,
         poolMax: receiver.running.poolMax,
       };
+      if (receiver.drain) {
+        const processed = warmup + requests;
+        result.processing = { rate: (processed / receiver.drain.ms) * 1000, cpuUsPerEvent: receiver.drain.cpuUs / processed, storeCpuUsPerEvent: receiver.drain.storeCpuMs === undefined ? undefined : (receiver.drain.storeCpuMs * 1000) / processed };
+      }
       // A fast wrong answer is a failure: every webhook answered 200 and handled exactly once.
       const sent = warmup + requests;
       if (statuses[200] !== sent || stats.handled !== sent) {
@@ -436,6 +476,10 @@ export function webhookSection(result, error) {
     const storeCpu = r.storeCpuUsPerWebhook === undefined ? '—' : fmt(r.storeCpuUsPerWebhook);
     return `| ${spec.server} | ${spec.handler} | ${spec.store} | ${fmt(r.rate)} | ${fmt(Math.min(...r.roundRates))}–${fmt(Math.max(...r.roundRates))} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUsPerWebhook)} | ${storeCpu} | ${fmt(r.rate / reference.rate, 2)}x |`;
   });
+  const processing = result.receivers.filter((r) => r.processing).map((r) => {
+    const spec = RECEIVERS.find((x) => x.id === r.id);
+    return `| ${spec.store} | ${fmt(r.rate)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.processing.rate)} | ${fmt(r.processing.cpuUsPerEvent)} | ${r.processing.storeCpuUsPerEvent === undefined ? '—' : fmt(r.processing.storeCpuUsPerEvent)} |`;
+  });
   const v = result.versions;
   return `${HEADING}
 
@@ -464,6 +508,15 @@ it is wide, compare the CPU columns, which other work disturbs far less. The ste
 | server | handler | store | webhooks/s | rounds, webhooks/s | p50 ms | p99 ms | receiver CPU µs/webhook | store server CPU µs/webhook | webhooks/s vs Express + vendor |
 | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
+
+Durable mode (\`durable: true\`): the rows above are its ingestion (verify, keep the delivery, answer
+200: \`onEvent\` is not called there). Processing: after the rounds, \`startWorker\` (concurrency
+${DRAIN_CONCURRENCY}, in the receiver's process) applies every kept event (warm-up and timed) from a backlog; events/s is
+their number over the time until the last was marked done, CPU per event as above.
+
+| store | ingestion webhooks/s | p50 ms | p99 ms | processing events/s | receiver CPU µs/event | store server CPU µs/event |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${processing.join('\n')}
 `;
 }
 

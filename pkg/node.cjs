@@ -19,6 +19,7 @@ const LIB_EXPORTS = [
   'orderKey',
   'parseResponse',
   'processInOrder',
+  'startWorker',
 ];
 
 let lib;

@@ -1,6 +1,6 @@
 // `allpass-crypto/redis`'s declarations, for `require` and `import` alike (redis.d.mts re-exports
 // them: an ES-module declaration file could not be re-exported from CommonJS under `module: node16`).
-import type { WebhookStore } from './lib/types.cjs';
+import type { DurableStore } from './lib/types.cjs';
 
 /** A connected node-redis 5 client (`sendCommand`) or ioredis client (`call`, `defineCommand`). */
 export type RedisClientLike =
@@ -21,8 +21,10 @@ export interface RedisStoreOptions {
 }
 
 /**
- * At least once: a crash between `onEvent` and the record runs `onEvent` again on the retry.
+ * At least once: a crash between `onEvent` and the record runs `onEvent` again on the retry (in
+ * durable mode too: between onEvent's effect and the event's `done`). Durable mode needs
+ * `client.duplicate()` (both clients have it) for the workers' blocking read.
  * `onEvent`'s context carries `signal` (aborted before the lock can be lost) and `fencingToken`,
  * `N:random` with N growing with every lock taken on the applicant.
  */
-export function redisStore(client: RedisClientLike, options?: RedisStoreOptions): WebhookStore & { migrate(): Promise<void> };
+export function redisStore(client: RedisClientLike, options?: RedisStoreOptions): DurableStore & { migrate(): Promise<void> };

@@ -181,6 +181,47 @@ ${KEY_HELP}
 Example:
   ALLPASS_KEY=… ${NAME} simulate --to http://127.0.0.1:3000/allpass/webhook --applicants 100 --events 10 --time-scale 0.01`,
   },
+  events: {
+    options: {
+      ...COMMON,
+      'database-url': { type: 'string' },
+      'redis-url': { type: 'string' },
+      prefix: { type: 'string' },
+      dead: { type: 'boolean' },
+      applicant: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    positionals: 2,
+    summary: 'durable mode\'s events: stats, list, show, retry',
+    help: `Usage: ${NAME} events <stats | list | show ID | retry ID | retry --dead> (--database-url URL | --redis-url URL) [options]
+
+The events durable mode keeps (createWebhookHandler / createNodeMiddleware with durable: true,
+processed by startWorker), in the PostgreSQL database your postgresStore uses or the Redis your
+redisStore uses. Run it where your application is installed: it uses that project's pg, or its
+redis (node-redis) or ioredis package.
+
+  stats                  pending events (and how long the oldest has waited), dead ones, done ones
+  list                   the newest events first: id, state, attempts, applicant, received, last error
+    --dead               only the dead ones (their attempts ran out)
+    --applicant ID       only this applicant's
+    --limit N            at most N (default 100)
+  show ID                one event, with its envelope as kept (data encrypted); with ALLPASS_KEY
+                         set, also the decrypted event
+  retry ID               a dead event due again at once (attempts from 0); exits 1 if it is not
+                         dead, or a newer event of its applicant was kept since (newest wins:
+                         it stays dead)
+  retry --dead           every dead event that no newer event overtook
+
+  --database-url URL     PostgreSQL (this or --redis-url)
+  --redis-url URL        Redis
+  --prefix P             the prefix your store uses (default allpass_ for tables, allpass: for keys)
+  --json                 the result as one line of JSON (errors too, on stderr)
+
+The key (only for show) comes from ALLPASS_KEY; it is never printed.
+
+Example:
+  ${NAME} events list --dead --database-url "$DATABASE_URL"`,
+  },
 };
 
 const MAIN_HELP = `Usage: ${NAME} <command> [options]
@@ -542,7 +583,12 @@ async function serve(values) {
   });
 }
 
-const RUN = { decrypt, encrypt, keygen, serve, send, simulate: simulateCommand };
+async function events(values, positionals) {
+  const { eventsCommand } = await import('./events.mjs');
+  return eventsCommand(values, positionals, { out, Failure, UsageError, cipherOf });
+}
+
+const RUN = { decrypt, encrypt, keygen, serve, send, simulate: simulateCommand, events };
 
 // ---- main ---------------------------------------------------------------------------------------
 
@@ -586,7 +632,7 @@ async function main(args) {
       return 0;
     }
     if (positionals.length > spec.positionals) {
-      throw new UsageError(`${command} takes ${spec.positionals === 0 ? 'no arguments' : 'at most one FILE'}, got ${positionals.length} (allpass-crypto ${command} --help)`);
+      throw new UsageError(`${command} takes ${spec.positionals === 0 ? 'no arguments' : spec.positionals === 1 ? 'at most one FILE' : `at most ${spec.positionals} arguments`}, got ${positionals.length} (allpass-crypto ${command} --help)`);
     }
     await RUN[command](values, positionals);
     return 0;

@@ -5,4 +5,5 @@ export { createWebhookHandler } from './handler.mjs';
 export { createNodeMiddleware } from './middleware.mjs';
 export { createOrder, isStale, memoryLastSeen, orderKey, processInOrder } from './order.mjs';
 export { memoryStore } from './stores/memory.mjs';
+export { startWorker } from './worker.mjs';
 export { createClient, encryptRequest, parseResponse } from './client.mjs';

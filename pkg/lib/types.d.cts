@@ -99,8 +99,34 @@ export interface LastSeenStore {
 /** The statuses a webhook is answered with. */
 export type WebhookStatus = 200 | 400 | 405 | 413 | 500;
 
-/** Options of `createWebhookHandler` and `createNodeMiddleware`. `C`: what the callbacks get as context. */
-export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
+/** Options of `createWebhookHandler` and `createNodeMiddleware`: `onEvent` here, or `durable: true` and `onEvent` in `startWorker`. `C`: what the callbacks get as context. */
+export type WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> = InlineWebhookOptions<T, C> | DurableWebhookOptions<T, C>;
+
+/** The inline mode (the default): `onEvent` runs inside the request; 200 once it resolved. */
+export interface InlineWebhookOptions<T = ApplicantEventPayload, C = WebhookContext> extends WebhookOptionsBase<T, C> {
+  /**
+   * Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries).
+   * `context.signal` is aborted when the store's hold on the applicant is being lost (its lease or
+   * transaction ends: `maxHoldMs`), before another process may start the applicant's next
+   * event: stop writing then. The shared stores add `db` (PostgreSQL) or `fencingToken` (Redis).
+   */
+  onEvent(event: Webhook<T>, context: C & { signal: AbortSignal }): unknown;
+  durable?: false;
+}
+
+/**
+ * Durable mode: each accepted delivery is kept in the store, its data still encrypted, and
+ * answered 200; `onEvent` is not here but in `startWorker`. Duplicates and stale events are
+ * decided as in the inline mode.
+ */
+export interface DurableWebhookOptions<T = ApplicantEventPayload, C = WebhookContext> extends WebhookOptionsBase<T, C> {
+  durable: true;
+  store: DurableStore;
+  onEvent?: undefined;
+}
+
+/** What both modes take. */
+export interface WebhookOptionsBase<T = ApplicantEventPayload, C = WebhookContext> {
   /**
    * The key, or the keys while rotating (newest first): an event under any of them is accepted.
    * Or a function returning either (sync or async), called on the first request, not at start-up
@@ -109,13 +135,6 @@ export interface WebhookOptions<T = ApplicantEventPayload, C = WebhookContext> {
    * A key given as a value that is not a key throws at once.
    */
   key: AllpassKey | (() => AllpassKey | undefined | PromiseLike<AllpassKey | undefined>);
-  /**
-   * Handles one event. Resolve to answer 200; throw or reject to answer 500 (the vendor retries).
-   * `context.signal` is aborted when the store's hold on the applicant is being lost (its lease or
-   * transaction ends: `leaseMs`, `maxHoldMs`), before another process may start the applicant's
-   * next event: stop writing then. The shared stores add `db` (PostgreSQL) or `fencingToken` (Redis).
-   */
-  onEvent(event: Webhook<T>, context: C & { signal: AbortSignal }): unknown;
   /**
    * Told why a request was not answered 200: the cause (an `AllpassError` with its `code`, or
    * what `onEvent` / the store threw) and the status sent. Not awaited; its failures are ignored.
@@ -203,6 +222,72 @@ export interface WebhookStore {
   /** Creates what the store needs; idempotent, safe when several instances start at once. */
   migrate?(): Promise<void>;
 }
+
+/** An event kept in durable mode, as the `events` functions show it. */
+export interface StoredEvent {
+  id: string;
+  /** null for an event without an applicant id (not ordered). */
+  applicantId: string | null;
+  state: 'pending' | 'done' | 'dead';
+  attempts: number;
+  receivedAt: string;
+  /** When a pending event is due (null otherwise). */
+  runAt: string | null;
+  finishedAt: string | null;
+  lastError: string | null;
+}
+
+/** See and act on the events kept in durable mode (also `npx allpass-crypto events`). */
+export interface StoredEvents {
+  stats(): Promise<{ pending: number; oldestPendingMs: number | null; dead: number; done: number }>;
+  list(options?: { dead?: boolean; applicantId?: string; limit?: number }): Promise<StoredEvent[]>;
+  /** With the envelope as kept: `data` encrypted. */
+  show(id: string): Promise<(StoredEvent & { envelope: { status: unknown; statusCode: unknown; data: string; time: string } }) | null>;
+  /** Dead events due again, attempts from 0: one, or all (`{ dead: true }`); one that a newer event of its applicant overtook stays dead (newest wins). */
+  retry(which: string | { dead: true }): Promise<{ retried: string[]; superseded: string[]; missing: string[] }>;
+}
+
+/** A store that keeps events for durable mode (`postgresStore`). */
+export interface DurableStore extends WebhookStore {
+  enqueue(claim: StoreClaim & { envelope: object }): Promise<{ outcome: 'duplicate' } | { outcome: 'stale'; last: EventTime } | { outcome: 'queued' }>;
+  /** What the workers use. */
+  queue: object;
+  events: StoredEvents;
+}
+
+/** Options of `startWorker`. */
+export interface WorkerOptions<T = ApplicantEventPayload> {
+  /** The key (or keys, newest first, or a function returning either) the events were encrypted with. */
+  key: AllpassKey | (() => AllpassKey | undefined | PromiseLike<AllpassKey | undefined>);
+  store: DurableStore;
+  /**
+   * Applies one event; resolve when done, throw to retry it later. PostgreSQL: `db` is the client
+   * of the transaction that marks the event done (exactly once for what you write through it);
+   * `signal` is aborted if its connection is lost or `maxHoldMs` has passed. `attempt` counts from 1.
+   */
+  onEvent(event: Webhook<T>, context: { db?: unknown; signal: AbortSignal; id: string; attempt: number }): unknown;
+  /** Told of each failed attempt (`dead` when it was the last) and of the store's own failures. */
+  onError?(error: unknown, context: { id?: string; attempt?: number; dead?: boolean }): unknown;
+  /** Events processed at once, each of another applicant (default 4). The pool needs one client more than this. */
+  concurrency?: number;
+  /** Attempts before an event is dead (default 25: 3.4 days with the default delays). */
+  maxAttempts?: number;
+  /** The first retry's delay (default 10 s), doubling each time, ±10%. */
+  retryDelayMs?: number;
+  /** The longest delay between two attempts (default 6 h). */
+  maxRetryDelayMs?: number;
+  /** How long a worker that died keeps its event before another takes it (default 30 s). */
+  leaseMs?: number;
+  /** How long one attempt's `onEvent` may run (default 60 s): then `signal` is aborted and the attempt fails (PostgreSQL: its transaction rolled back), to be retried. */
+  maxHoldMs?: number;
+  /** The safety net under the store's wake-ups: look for due events this often (default 2 s). */
+  pollMs?: number;
+  /** How long done events are kept (default 7 days); dead ones are kept until retried or deleted by you. */
+  retentionMs?: number;
+}
+
+/** Starts processing the events kept in durable mode; `stop()` resolves once the events in hand are finished. */
+export function startWorker<T = ApplicantEventPayload>(options: WorkerOptions<T>): { stop(): Promise<void> };
 
 /** The store in this process's memory (one process, tests). With `lastSeen`, the times go there. */
 export function memoryStore(options?: {

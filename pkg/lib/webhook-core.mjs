@@ -6,7 +6,9 @@
 //   open    decrypt, and the payload rules (an object, `appKey`, `validate`)
 //   claim   the body decrypted to an acceptable payload: the store keeps its blocks for good
 //   order   the time to order by: the earlier of the envelope's and when the body was first seen
-//   run     the store's verdict (duplicate, stale, or a hold on the applicant), then onEvent
+//   run     the store's verdict (duplicate, stale, or a hold on the applicant), then onEvent;
+//           in durable mode (`durable: true`) `keep` instead: the same verdict, and the delivery
+//           kept in the store (its data still encrypted) for the workers (./worker.mjs)
 // Each webhook's outcome and the stages' times go to `allpass-crypto:webhook` (./diagnostics.mjs)
 // while someone subscribes. Web-standard JavaScript only.
 //
@@ -56,7 +58,11 @@ function settings(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
   const { key, onEvent, appKey, lastSeen } = options;
   if (typeof key !== 'function' && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
-  if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
+  if (options.durable) {
+    if (onEvent !== undefined) throw new TypeError('with `durable: true`, `onEvent` goes to startWorker({ key, store, onEvent }): the request only keeps the event');
+  } else if (typeof onEvent !== 'function') {
+    throw new TypeError('`onEvent(event, context)` must be a function');
+  }
   for (const name of ['onError', 'onStale', 'onDuplicate', 'timeOf', 'validate']) optionalFunction(name, options[name]);
   if (appKey !== undefined && (typeof appKey !== 'string' || appKey.trim() === '')) throw new TypeError('`appKey` must be your application key (the `appKey` field of every applicant webhook)');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: a handled delivery is remembered as long as its applicant is, not for a window (README: Order and duplicates)');
@@ -68,6 +74,10 @@ function settings(options) {
     if (store === null || typeof store !== 'object' || typeof store.begin !== 'function') throw new TypeError('`store` must be a webhook store: memoryStore(), postgresStore({ pool }), redisStore(client), or your own with begin()');
   } else {
     store = memoryStore({ lastSeen, rememberBlocks: options.rememberBlocks });
+  }
+  if (options.durable !== undefined && typeof options.durable !== 'boolean') throw new TypeError('`durable` must be true or false');
+  if (options.durable && typeof store.enqueue !== 'function') {
+    throw new TypeError('`durable: true` needs a store that keeps events durably: postgresStore({ pool }) or redisStore(client). This one cannot (a memoryStore: an event it kept would be lost with the process, after the 200 that tells Allpass not to send it again)');
   }
   return {
     ...options,
@@ -81,7 +91,7 @@ function settings(options) {
 }
 
 export function webhookCore(options) {
-  const { store, screener, maxBodyBytes, clockSkewMs, expectedAppKey, onEvent, onError, onStale, onDuplicate, timeOf, validate } = settings(options);
+  const { store, screener, maxBodyBytes, clockSkewMs, expectedAppKey, durable, onEvent, onError, onStale, onDuplicate, timeOf, validate } = settings(options);
   const cipher = cipherSource(options.key);
 
   /** Reports a cause to onError without waiting for it and without letting it change the answer. */
@@ -171,21 +181,34 @@ export function webhookCore(options) {
     return { applicantId, time, eventTime: time === timeValue(claimed) ? claimed : new Date(time).toISOString() };
   }
 
-  /** The store's verdict, then onEvent under its hold: 'handled', 'duplicate' or 'stale'. */
-  async function run(event, { applicantId, time, eventTime }, delivery, context, watch) {
+  /** The delivery's identities: its body, and its event (payload and time). */
+  async function idsOf(event, delivery) {
     const ids = [await eventDigest(event)];
     if (delivery) ids.unshift(delivery.bodyDigest);
-    const lease = await fromStore(() => store.begin({ applicantId, time, eventTime, ids }));
-    watch.stage('store');
-    if (lease.outcome !== 'proceed') {
-      try {
-        if (lease.outcome === 'duplicate') await onDuplicate?.(event);
-        else await onStale?.(event, lease.last);
-      } catch (error) {
-        throw new Answer(500, error, 'callback');
+    return ids;
+  }
+
+  /** onDuplicate or onStale for a verdict other than 'proceed' (a failure is the callback's: 500); false when the event is to be handled. */
+  async function settled(verdict, event) {
+    try {
+      if (verdict.outcome === 'duplicate') {
+        if (onDuplicate) await onDuplicate(event);
+      } else if (verdict.outcome === 'stale') {
+        if (onStale) await onStale(event, verdict.last);
+      } else {
+        return false;
       }
-      return lease.outcome;
+    } catch (error) {
+      throw new Answer(500, error, 'callback');
     }
+    return true;
+  }
+
+  /** The store's verdict, then onEvent under its hold: 'handled', 'duplicate' or 'stale'. */
+  async function run(event, { applicantId, time, eventTime }, delivery, context, watch) {
+    const lease = await fromStore(async () => store.begin({ applicantId, time, eventTime, ids: await idsOf(event, delivery) }));
+    watch.stage('store');
+    if (await settled(lease, event)) return lease.outcome;
     try {
       await onEvent(event, { ...context, ...lease.context, signal: lease.signal });
     } catch (error) {
@@ -200,6 +223,14 @@ export function webhookCore(options) {
       throw new Answer(500, error, 'store');
     }
     return 'handled';
+  }
+
+  /** Durable mode: the same verdict as `run`, and the delivery kept as received (data encrypted) for the workers: 'enqueued', 'duplicate' or 'stale'. */
+  async function keep(event, { applicantId, time, eventTime }, delivery, envelope, watch) {
+    const { status, statusCode, data } = envelope;
+    const verdict = await fromStore(async () => store.enqueue({ applicantId, time, eventTime, ids: await idsOf(event, delivery), envelope: { status, statusCode, data, time: envelope.time } }));
+    watch.stage('store');
+    return (await settled(verdict, event)) ? verdict.outcome : 'enqueued';
   }
 
   async function receive(body, context) {
@@ -217,7 +248,8 @@ export function webhookCore(options) {
       watch.stage('open');
       await claim(screened);
       watch.stage('claim');
-      const outcome = await run(event, order(event, screened.firstSeen), screened.delivery, context, watch);
+      const ordered = order(event, screened.firstSeen);
+      const outcome = durable ? await keep(event, ordered, screened.delivery, screened.envelope, watch) : await run(event, ordered, screened.delivery, context, watch);
       watch.publish(outcome === 'handled' ? { outcome, status: 200, keyIndex: event.keyIndex, lagMs: Date.now() - timeValue(event.time) } : { outcome, status: 200, keyIndex: event.keyIndex });
       return 200;
     } catch (error) {

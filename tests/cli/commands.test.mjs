@@ -79,7 +79,7 @@ describe('help and usage', () => {
   it('--help on every command, with an example, exit 0', async () => {
     const main = await cli(['--help']);
     assert.equal(main.status, 0);
-    for (const command of ['decrypt', 'encrypt', 'keygen', 'serve', 'send', 'simulate']) {
+    for (const command of ['decrypt', 'encrypt', 'keygen', 'serve', 'send', 'simulate', 'events']) {
       assert.match(main.out, new RegExp(`\\n  ${command} `));
       for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
         const result = await cli(args);
@@ -421,5 +421,29 @@ describe('send', () => {
       assert.equal(result.status, 2, args.join(' '));
     }
     assert.equal(received.length, count, 'nothing sent on a usage error');
+  });
+});
+
+// What `events` does on a database is tested beside PostgreSQL (tests/stores/durable.test.mjs).
+describe('events', () => {
+  it('exit 2 for usage errors, before any database is reached', async () => {
+    const db = ['--database-url', 'postgres://127.0.0.1:1/none'];
+    for (const args of [['events'], ['events', 'purge', ...db], ['events', 'stats'], ['events', 'stats', '7', ...db], ['events', 'show', ...db], ['events', 'show', 'x1', ...db], ['events', 'retry', ...db], ['events', 'retry', '7', '--dead', ...db], ['events', 'stats', '--applicant', 'a', ...db], ['events', 'list', '--limit', '0', ...db], ['events', 'list', 'a', 'b', 'c', ...db]]) {
+      const result = await cli(args);
+      assert.equal(result.status, 2, args.join(' '));
+      assert.equal(result.out, '', args.join(' '));
+      assert.ok(result.err.length > 0, args.join(' '));
+    }
+    const json = await cli(['events', 'stats', '--json']);
+    assert.equal(json.status, 2);
+    assert.match(stderrJson(json).message, /--database-url/);
+  });
+
+  it('exit 1 with MISSING_DEPENDENCY, saying what to install, in a project without pg', async () => {
+    const result = await cli(['events', 'stats', '--database-url', 'postgres://127.0.0.1:1/none', '--json']);
+    assert.equal(result.status, 1);
+    const error = stderrJson(result);
+    assert.equal(error.code, 'MISSING_DEPENDENCY');
+    assert.match(error.fix, /npm install pg/);
   });
 });

@@ -2,7 +2,9 @@
 // Redis (./services.mjs), a fresh store of each kind (own tables / key prefix) with a twin on
 // its own connection standing for a second process, and a handler on a store with every
 // callback recorded. `useStores()` registers the before/after hooks of the calling file.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before } from 'node:test';
@@ -24,6 +26,17 @@ export function flipIv(body, at, flip) {
   const iv = Buffer.from(body.data.slice(0, 32), 'hex');
   iv[at] ^= flip;
   return { ...body, data: iv.toString('hex') + body.data.slice(32) };
+}
+
+/** Resolves once `check()` is truthy (polled every 20 ms), or fails after `ms`. */
+export async function until(check, what, ms = 20_000) {
+  const giveUp = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export function useStores() {
@@ -107,5 +120,34 @@ export function useStores() {
     return { log, send: async (body) => (await handler(post(body))).status };
   }
 
-  return Object.assign(ctx, { load, kinds, handlerOn, pgPool });
+  /** Links a test dependency into the installed project, as a user's project has it. */
+  function link(name, from = here) {
+    const target = join(ctx.installed.dir, 'node_modules', name);
+    if (!existsSync(target)) symlinkSync(join(from, 'node_modules', name), target, 'dir');
+  }
+
+  /**
+   * Runs a README example as written: its `import` lines, then an Express `app`, its body, and
+   * `app.listen` on a free port, with DATABASE_URL and ALLPASS_KEY set; resolves `{ port, child }`.
+   */
+  async function startExample(example) {
+    link('pg');
+    link('express', join(here, '../integrations'));
+    const imports = example.split('\n').filter((line) => line.startsWith('import '));
+    const body = example.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
+    const script = join(ctx.installed.dir, `readme-example-${randomUUID()}.mjs`);
+    writeFileSync(script, `import express from 'express';\n${imports.join('\n')}\nconst app = express();\n${body}\nconst server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));\n`);
+    const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, env: { ...process.env, DATABASE_URL: ctx.postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
+    ctx.closers.push(async () => child.kill('SIGKILL'));
+    const port = await new Promise((resolve, reject) => {
+      child.on('exit', (code) => reject(new Error(`the example exited (${code})`)));
+      child.stdout.on('data', (chunk) => {
+        const line = String(chunk).split('\n').find((text) => text.startsWith('{"port"'));
+        if (line) resolve(JSON.parse(line).port);
+      });
+    });
+    return { port, child };
+  }
+
+  return Object.assign(ctx, { load, kinds, handlerOn, pgPool, link, startExample });
 }

@@ -160,34 +160,15 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
   });
 
   it("README's example, run as written (Express, a pg Pool, postgresStore, onEvent writing through db)", async () => {
-    const { readFileSync, symlinkSync } = await import('node:fs');
+    const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## Order and duplicates'));
     const example = /```js\n([\s\S]*?)```/.exec(section)[1];
     // What the example takes as given: an Express `app`, DATABASE_URL, ALLPASS_KEY, a table.
-    for (const [name, from] of [['pg', here], ['express', join(here, '../integrations')]]) {
-      try {
-        symlinkSync(join(from, 'node_modules', name), join(ctx.installed.dir, 'node_modules', name));
-      } catch (error) {
-        if (error.code !== 'EEXIST') throw error;
-      }
-    }
     const pool = new pg.Pool({ connectionString: ctx.postgres.connectionString });
     closers.push(() => pool.end());
     await pool.query('create table if not exists verifications (applicant_id text, payload jsonb)');
-    const imports = example.split('\n').filter((line) => line.startsWith('import '));
-    const body = example.split('\n').filter((line) => !line.startsWith('import ')).join('\n');
-    const script = join(ctx.installed.dir, `readme-example-${randomUUID()}.mjs`);
-    writeFileSync(script, `import express from 'express';\n${imports.join('\n')}\nconst app = express();\n${body}\nconst server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));\n`);
-    const child = spawn(process.execPath, [script], { cwd: ctx.installed.dir, env: { ...process.env, DATABASE_URL: ctx.postgres.connectionString, ALLPASS_KEY: keys.current }, stdio: ['ignore', 'pipe', 'inherit'] });
-    closers.push(async () => child.kill());
-    const port = await new Promise((resolve, reject) => {
-      child.on('exit', (code) => reject(new Error(`the example exited (${code})`)));
-      child.stdout.on('data', (chunk) => {
-        const line = String(chunk).split('\n').find((text) => text.startsWith('{"port"'));
-        if (line) resolve(JSON.parse(line).port);
-      });
-    });
+    const { port } = await ctx.startExample(example);
     const payload = applicantEvent();
     const send = (value) => fetch(`http://127.0.0.1:${port}/allpass/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
     const body1 = envelope(payload, keys.current, minutesAgo(1));
@@ -216,14 +197,16 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
     assert.equal((await pool.query(`select count(*)::int as n from ${prefix}mine`)).rows[0].n, 1, 'once');
   });
 
-  it('migrate() from five instances at once: no error, the tables once', async () => {
-    const { postgresStore } = await load('postgres.mjs');
+  it('migrate() from five instances at once: no error, the tables once, each version recorded once', async () => {
+    const { postgresStore, postgresSchema } = await load('postgres.mjs');
     const prefix = `m${randomUUID().slice(0, 8)}_`;
     const pools = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: ctx.postgres.connectionString, max: 2 }));
     try {
       await Promise.all(pools.map((pool) => postgresStore({ pool, prefix }).migrate()));
       const { rows } = await pools[0].query('select count(*)::int as n from pg_tables where tablename like $1', [`${prefix}%`]);
-      assert.equal(rows[0].n, 4);
+      assert.equal(rows[0].n, postgresSchema(prefix).filter((statement) => statement.startsWith('create table')).length);
+      const versions = await pools[0].query(`select version from ${prefix}schema order by version`);
+      assert.deepEqual(versions.rows.map((row) => row.version), [1, 2, 3]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
     }
@@ -246,8 +229,8 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
     assert.equal(await one.send(body), 200);
   });
 
-  it('an applicant held longer than lockTimeoutMs: STORE_FAILED (500), not a wait without end', async () => {
-    const { store } = await kinds.postgres({ lockTimeoutMs: 200 });
+  it('an applicant held longer than lockWaitMs: STORE_FAILED (500), not a wait without end', async () => {
+    const { store } = await kinds.postgres({ lockWaitMs: 200 });
     const held = await store.begin({ applicantId: 'held', time: 1, eventTime: 'x', ids: ['a'] });
     assert.equal(held.outcome, 'proceed');
     await assert.rejects(store.begin({ applicantId: 'held', time: 2, eventTime: 'x', ids: ['b'] }), (error) => error.code === 'STORE_FAILED');
@@ -258,7 +241,7 @@ describe('PostgreSQL: exactly once, and what the connection can do to it', () =>
   });
 
   it('a process killed (SIGKILL) while it holds an applicant: the server lets the applicant go', async () => {
-    const { store, prefix } = await kinds.postgres({ lockTimeoutMs: 5_000 });
+    const { store, prefix } = await kinds.postgres({ lockWaitMs: 5_000 });
     await killedWhileHolding(`
       import pg from ${JSON.stringify(pathToFileURL(join(here, 'node_modules/pg/lib/index.js')).href)};
       import { postgresStore } from 'allpass-crypto/postgres';

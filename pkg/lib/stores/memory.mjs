@@ -15,13 +15,12 @@ import { allpassError } from '../errors.mjs';
 import { checkLastSeen, isStale, recordLastSeen } from '../order.mjs';
 import { createBlockMemory } from '../tamper.mjs';
 import { wholeNumber } from '../validate.mjs';
+import { storeOptions } from './options.mjs';
 
 /** Block fingerprints per tier: the last 2^17 at least (2 MiB of ciphertext), 2^18 at most. */
 export const DEFAULT_REMEMBER_BLOCKS = 2 ** 18;
 /** Applicant records kept (their last time and handled deliveries), the least recently used forgotten first. */
 export const DEFAULT_APPLICANTS = 65_536;
-/** How long an event waits while another event of its applicant is handled. */
-export const DEFAULT_LOCK_WAIT_MS = 10_000;
 
 /**
  * A store in memory. `lastSeen` (optional): a `{ get, set, compareAndSet? }` store of your own
@@ -36,7 +35,7 @@ export function memoryStore(options = {}) {
   checkLastSeen(lastSeen);
   const rememberBlocks = wholeNumber('rememberBlocks', options.rememberBlocks, DEFAULT_REMEMBER_BLOCKS, 2);
   const applicants = wholeNumber('applicants', options.applicants, DEFAULT_APPLICANTS, 1);
-  const lockWaitMs = wholeNumber('lockWaitMs', options.lockWaitMs, DEFAULT_LOCK_WAIT_MS, 0);
+  const { lockWaitMs } = storeOptions(options, ['lockWaitMs']);
   const blocks = createBlockMemory({ blocks: rememberBlocks });
   const records = new Map(); // scope → { last, handled: Set<id> }, least recently used first
   const queues = new Map(); // scope → the promise the next event waits for

@@ -3,16 +3,15 @@
 // transaction that holds a per-applicant advisory lock, checks the handled deliveries and the
 // last time, hands its client to `onEvent` as `db`, and records the event in the same commit. A
 // throw rolls everything back; a crashed process's transaction is rolled back and its lock
-// released by the server when the connection drops; a hold longer than `leaseMs` is ended here:
+// released by the server when the connection drops; a hold longer than `maxHoldMs` is ended here:
 // `signal` aborted, then the connection closed (so the lock is let go only after the abort).
 //
 // Block claims are committed at once, outside the event's transaction: a body's blocks are
 // taken before it is decrypted (kept `blockWindowMs`), and for good once it decrypted to an
 // acceptable payload, whatever becomes of its event.
 import { allpassError } from '../errors.mjs';
-import { wholeNumber } from '../validate.mjs';
-
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+import { storeOptions } from './options.mjs';
+import { postgresQueue } from './postgres-queue.mjs';
 const NAME = /^[a-z_][a-z0-9_]{0,40}$/;
 /** SQLSTATEs of a statement that lost a race with another and may simply run again (deadlock, serialization). */
 const RACE_LOST = new Set(['40P01', '40001']);
@@ -20,20 +19,46 @@ const RACE_LOST = new Set(['40P01', '40001']);
 const CREATE_RACE = new Set(['23505', '42P06', '42P07', '42710']);
 /** A screen in this many sweeps expired claims (1,000 rows at most): no cron needed. */
 const SWEEP_EVERY = 64;
-/** How much longer than `leaseMs` the server lets a transaction sit idle: the cut for a process that hangs, after ours. */
+/** How much longer than `maxHoldMs` the server lets a transaction sit idle: the cut for a process that hangs, after ours. */
 const SERVER_CUT_AFTER_MS = 1_000;
 
-/** The DDL `migrate()` runs (also in the README), for tables named `${prefix}…`. */
+/**
+ * The schema's versions, each a list of statements for tables named `${prefix}…`; `migrate()`
+ * runs those above the database's version and records it. Each is safe on a database that has
+ * it already, so a database made by a release without the version table (1, or 1 and 2) is
+ * brought up to date in place.
+ */
+const MIGRATIONS = [
+  // 1: the first release: the applicants' last times, their handled deliveries, the block memory.
+  (t) => [
+    `create table if not exists ${t('applicants')} (applicant_id text primary key, last_time_ms bigint not null)`,
+    `create table if not exists ${t('handled')} (applicant_id text not null, digest text not null, expires_at timestamptz not null, primary key (applicant_id, digest))`,
+    `create index if not exists ${t('handled_expires')} on ${t('handled')} (expires_at)`,
+    `create table if not exists ${t('blocks')} (fingerprint bigint primary key, body_digest text not null, expires_at timestamptz not null)`,
+    `create index if not exists ${t('blocks_expires')} on ${t('blocks')} (expires_at)`,
+  ],
+  // 2: when each body was first seen.
+  (t) => [
+    `create table if not exists ${t('bodies')} (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null)`,
+    `create index if not exists ${t('bodies_expires')} on ${t('bodies')} (expires_at)`,
+  ],
+  // 3: durable mode: the deliveries as received (data still encrypted), in order per applicant.
+  (t) => [
+    `create table if not exists ${t('events')} (id bigserial primary key, applicant_id text not null, envelope text not null, state text not null default 'pending' check (state in ('pending', 'done', 'dead')), attempts integer not null default 0, run_at timestamptz not null default now(), received_at timestamptz not null default now(), finished_at timestamptz, locked_by text, locked_until timestamptz, last_error text)`,
+    `create index if not exists ${t('events_pending')} on ${t('events')} (applicant_id, id) where state = 'pending'`,
+    `create index if not exists ${t('events_due')} on ${t('events')} (run_at, id) where state = 'pending'`,
+    `create index if not exists ${t('events_finished')} on ${t('events')} (finished_at) where state = 'done'`,
+    `create index if not exists ${t('events_dead')} on ${t('events')} (id) where state = 'dead'`,
+    // The request stage in one round trip: under the applicant's lock, the verdict, and a
+    // delivery to process kept in the commit that records it as handled (NOTIFY at that commit).
+    `create or replace function ${t('enqueue')}(p_scope text, p_applicant text, p_queue text, p_time bigint, p_ids text[], p_envelope text, p_channel text, p_wait_ms integer, out outcome text, out last_time bigint) language plpgsql as $$ begin perform set_config('lock_timeout', p_wait_ms || 'ms', true); perform pg_advisory_xact_lock(hashtextextended(p_queue, 7)); if exists (select 1 from ${t('handled')} h where h.applicant_id = p_scope and h.digest = any(p_ids) and h.expires_at > now()) then outcome := 'duplicate'; return; end if; select a.last_time_ms into last_time from ${t('applicants')} a where a.applicant_id = p_applicant; if p_time is not null and last_time is not null and p_time < last_time then outcome := 'stale'; return; end if; insert into ${t('events')} (applicant_id, envelope) values (p_queue, p_envelope); insert into ${t('handled')} (applicant_id, digest, expires_at) select p_scope, unnest(p_ids), 'infinity' on conflict (applicant_id, digest) do update set expires_at = excluded.expires_at; if p_applicant is not null and p_time is not null then insert into ${t('applicants')} (applicant_id, last_time_ms) values (p_applicant, p_time) on conflict (applicant_id) do update set last_time_ms = greatest(${t('applicants')}.last_time_ms, excluded.last_time_ms); end if; perform pg_notify(p_channel, ''); outcome := 'queued'; end $$`,
+  ],
+];
+
+/** The DDL `migrate()` runs (also in the README), for tables named `${prefix}…`: the version table, then every version's statements. */
 export function postgresSchema(prefix = 'allpass_') {
-  return [
-    `create table if not exists ${prefix}applicants (applicant_id text primary key, last_time_ms bigint not null)`,
-    `create table if not exists ${prefix}handled (applicant_id text not null, digest text not null, expires_at timestamptz not null, primary key (applicant_id, digest))`,
-    `create index if not exists ${prefix}handled_expires on ${prefix}handled (expires_at)`,
-    `create table if not exists ${prefix}blocks (fingerprint bigint primary key, body_digest text not null, expires_at timestamptz not null)`,
-    `create index if not exists ${prefix}blocks_expires on ${prefix}blocks (expires_at)`,
-    `create table if not exists ${prefix}bodies (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null)`,
-    `create index if not exists ${prefix}bodies_expires on ${prefix}bodies (expires_at)`,
-  ];
+  const t = (name) => `${prefix}${name}`;
+  return [`create table if not exists ${t('schema')} (version integer primary key, applied_at timestamptz not null default now())`, ...MIGRATIONS.flatMap((statements) => statements(t))];
 }
 
 /** 16 hex characters → a signed 64-bit integer's decimal text (a bigint column). */
@@ -41,19 +66,15 @@ const toBigint = (hex) => BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
 
 /**
  * Options: `pool` (a pg `Pool`, yours: never ended here), `prefix` (table names, default
- * 'allpass_'), `blockWindowMs` (how long the blocks of a body that did not decrypt to an
- * acceptable payload are kept: 7 days), `lockTimeoutMs` (how long an event waits for its
- * applicant: 10 s, then 500 and Allpass retries), `leaseMs` (how long `onEvent` may hold its
- * applicant: 60 s, then `signal` is aborted and the transaction rolled back).
+ * 'allpass_'), and the stores' `blockWindowMs`, `lockWaitMs` (this store's earlier name:
+ * `lockTimeoutMs`) and `maxHoldMs` (earlier: `leaseMs`), ./options.mjs.
  */
 export function postgresStore(options) {
   const { pool, prefix = 'allpass_' } = options ?? {};
   if (!pool || typeof pool.connect !== 'function') throw new TypeError('postgresStore({ pool }): `pool` must be a node-postgres Pool (new pg.Pool(…))');
   if (!NAME.test(prefix)) throw new TypeError('`prefix` must be a lowercase SQL name prefix such as allpass_');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: handled deliveries are kept as long as their applicant; `blockWindowMs` bounds the blocks of bodies that never decrypted');
-  const blockWindowMs = wholeNumber('blockWindowMs', options.blockWindowMs, WEEK_MS, 1);
-  const lockTimeoutMs = wholeNumber('lockTimeoutMs', options.lockTimeoutMs, 10_000, 1);
-  const leaseMs = wholeNumber('leaseMs', options.leaseMs, 60_000, 1);
+  const { blockWindowMs, lockWaitMs, maxHoldMs } = storeOptions(options, ['blockWindowMs', 'lockWaitMs', 'maxHoldMs'], { lockWaitMs: 'lockTimeoutMs', maxHoldMs: 'leaseMs' });
   const t = (name) => `${prefix}${name}`;
   let screens = 0;
 
@@ -117,19 +138,32 @@ export function postgresStore(options) {
     Promise.all([expired('blocks'), expired('bodies'), expired('handled')]).catch(() => {});
   }
 
-  return {
+  const store = {
+    /** Brings the tables up to this release's version (MIGRATIONS), under a lock: safe when several instances start at once. */
     async migrate() {
-      // Nothing to do when every table and index is there: no DDL, so no table lock that a
-      // receiver already running (a restarted instance beside live ones) could deadlock with.
-      const names = postgresSchema(prefix).map((statement) => /(?:table|index) if not exists (\w+)/.exec(statement)[1]);
-      const { rows } = await pool.query('select count(to_regclass(name)) as present from unnest($1::text[]) as name', [names]);
-      if (Number(rows[0].present) === names.length) return;
+      // Nothing to do at this release's version: no DDL, so no table lock that receivers already
+      // running (a restarted instance beside live ones) could deadlock with.
+      const { rows: found } = await pool.query('select to_regclass($1) is not null as present', [t('schema')]);
+      if (found[0].present) {
+        const { rows } = await pool.query(`select coalesce(max(version), 0) as version from ${t('schema')}`);
+        if (Number(rows[0].version) === MIGRATIONS.length) return;
+      }
       for (let attempt = 0; ; attempt++) {
         const session = await checkout();
         try {
           await session.query('begin');
           await session.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${prefix}migrate`]);
-          for (const statement of postgresSchema(prefix)) await session.query(statement);
+          const [versionTable] = postgresSchema(prefix);
+          await session.query(versionTable);
+          const { rows } = await session.query(`select coalesce(max(version), 0) as version from ${t('schema')}`);
+          const version = Number(rows[0].version);
+          if (version > MIGRATIONS.length) {
+            throw allpassError('STORE_FAILED', undefined, `the tables ${prefix}* are at schema version ${version}, newer than this release's ${MIGRATIONS.length}: upgrade allpass-crypto`);
+          }
+          for (let next = version + 1; next <= MIGRATIONS.length; next++) {
+            for (const statement of MIGRATIONS[next - 1](t)) await session.query(statement);
+            await session.query(`insert into ${t('schema')} (version) values ($1)`, [next]);
+          }
           await session.query('commit');
           session.release();
           return;
@@ -176,7 +210,7 @@ export function postgresStore(options) {
       const session = await checkout();
       try {
         await session.query('begin');
-        await session.query(`select set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`, [`${lockTimeoutMs}ms`, `${leaseMs + SERVER_CUT_AFTER_MS}ms`]);
+        await session.query(`select set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)`, [`${Math.max(1, lockWaitMs)}ms`, `${maxHoldMs + SERVER_CUT_AFTER_MS}ms`]);
         await session.query('select pg_advisory_xact_lock(hashtextextended($1, 7))', [applicantId ?? `\n${ids[0]}`]);
         const { rows } = await session.query(`select
             exists (select 1 from ${t('handled')} where applicant_id = $1 and digest = any($2::text[]) and expires_at > now()) as duplicate,
@@ -192,10 +226,10 @@ export function postgresStore(options) {
         }
       } catch (error) {
         await rollback(session);
-        if (error?.code === '55P03') throw allpassError('STORE_FAILED', undefined, `another event of this applicant held its lock for more than lockTimeoutMs (${lockTimeoutMs} ms)`, { cause: error });
+        if (error?.code === '55P03') throw allpassError('STORE_FAILED', undefined, `another event of this applicant held its lock for more than lockWaitMs (${lockWaitMs} ms)`, { cause: error });
         throw error;
       }
-      // The hold ends at leaseMs: `signal` first, then the connection closed, which rolls the
+      // The hold ends at maxHoldMs: `signal` first, then the connection closed, which rolls the
       // transaction back and lets the lock go; a lost connection aborts at once.
       const holder = new AbortController();
       const lose = (reason) => {
@@ -203,9 +237,9 @@ export function postgresStore(options) {
       };
       session.onLost(() => lose(allpassError('STORE_FAILED', undefined, "the event's database connection was lost: its transaction is rolled back")));
       const cut = setTimeout(() => {
-        lose(allpassError('STORE_FAILED', undefined, `onEvent held its applicant for more than leaseMs (${leaseMs} ms): its transaction is rolled back`));
+        lose(allpassError('STORE_FAILED', undefined, `onEvent held its applicant for more than maxHoldMs (${maxHoldMs} ms): its transaction is rolled back`));
         session.release(holder.signal.reason);
-      }, leaseMs);
+      }, maxHoldMs);
       cut.unref?.();
       let settled = false;
       return {
@@ -245,4 +279,22 @@ export function postgresStore(options) {
       };
     },
   };
+  const queue = postgresQueue({ pool, prefix, checkout, rollback });
+  return Object.assign(store, {
+    /** Durable mode's request stage: begin()'s verdict, and a delivery to process kept (its data encrypted) in the commit that records it as handled; one round trip (the function `${prefix}enqueue`). */
+    async enqueue({ applicantId, time, ids, envelope }) {
+      let rows;
+      try {
+        ({ rows } = await pool.query(`select outcome, last_time from ${t('enqueue')}($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [applicantId ?? '', applicantId, applicantId ?? `\n${ids[0]}`, time === null ? null : Math.floor(time), ids, JSON.stringify(envelope), queue.channel, Math.max(1, lockWaitMs)]));
+      } catch (error) {
+        if (error?.code === '55P03') throw allpassError('STORE_FAILED', undefined, `another event of this applicant held its lock for more than lockWaitMs (${lockWaitMs} ms)`, { cause: error });
+        throw error;
+      }
+      const [{ outcome, last_time: last }] = rows;
+      return outcome === 'stale' ? { outcome, last: new Date(Number(last)).toISOString() } : { outcome };
+    },
+    queue: queue.worker,
+    events: queue.events,
+  });
 }

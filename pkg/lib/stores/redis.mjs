@@ -7,9 +7,8 @@
 // out cannot record over the next one. All of an applicant's keys share the hash tag
 // `{applicantId}` (one Redis Cluster slot).
 import { allpassError } from '../errors.mjs';
-import { wholeNumber } from '../validate.mjs';
-
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+import { storeOptions } from './options.mjs';
+import { QUEUE_SCRIPTS, redisQueue } from './redis-queue.mjs';
 
 // An applicant's record is one hash, kept as long as the applicant is (it is what makes a
 // handled delivery a duplicate for ever): `last` (ms), `fence` (the lock counter) and `h:<id>`
@@ -106,7 +105,7 @@ end
 redis.call('ZREM', KEYS[4], ARGV[1])
 return 1`;
 
-const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, SCREEN, CLAIM };
+const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, SCREEN, CLAIM, ...QUEUE_SCRIPTS };
 
 async function sha1(text) {
   const bytes = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', new TextEncoder().encode(text)));
@@ -137,10 +136,7 @@ export function redisStore(client, options = {}) {
   const { prefix = 'allpass:' } = options;
   if (typeof prefix !== 'string') throw new TypeError('`prefix` must be a string');
   if (options.duplicateWindowMs !== undefined) throw new TypeError('`duplicateWindowMs` is gone: handled deliveries are kept as long as their applicant; `blockWindowMs` bounds the blocks of bodies that never decrypted');
-  const blockWindowMs = wholeNumber('blockWindowMs', options.blockWindowMs, WEEK_MS, 1);
-  const leaseMs = wholeNumber('leaseMs', options.leaseMs, 30_000, 3);
-  const lockWaitMs = wholeNumber('lockWaitMs', options.lockWaitMs, 10_000, 1);
-  const maxHoldMs = wholeNumber('maxHoldMs', options.maxHoldMs, 60_000, 1);
+  const { blockWindowMs, leaseMs, lockWaitMs, maxHoldMs } = storeOptions(options, ['blockWindowMs', 'leaseMs', 'lockWaitMs', 'maxHoldMs']);
   // SHA-1s of the scripts, computed once; a failure is not cached (it is tried again next time).
   let hashes;
   const hashesOf = () => (hashes ??= Promise.all(Object.entries(SCRIPTS).map(async ([name, text]) => [name, await sha1(text)])).then(Object.fromEntries, (error) => {
@@ -193,7 +189,16 @@ export function redisStore(client, options = {}) {
     return { signal: holder.signal, stop };
   }
 
-  return {
+  /** Another connection of the same client, for durable mode's blocking read (a blocking command must not hold up the shared one). */
+  async function duplicate() {
+    const copy = client.duplicate();
+    copy.on?.('error', () => {});
+    if (typeof copy.defineCommand === 'function') return { send: (args) => copy.call(...args), close: async () => copy.disconnect() };
+    await copy.connect();
+    return { send: (args) => copy.sendCommand(args), close: async () => (typeof copy.destroy === 'function' ? copy.destroy() : copy.disconnect()) };
+  }
+
+  const store = {
     async migrate() {
       for (const text of Object.values(SCRIPTS)) await send(['SCRIPT', 'LOAD', text]);
     },
@@ -253,4 +258,22 @@ export function redisStore(client, options = {}) {
       };
     },
   };
+  const queue = redisQueue({ prefix, send, run, duplicate });
+  return Object.assign(store, {
+    /** Durable mode's request stage: the same verdict as begin(), and a delivery to process kept (its data encrypted) before it is recorded as handled (a crash between the two keeps it twice: at least once). */
+    async enqueue({ applicantId, time, ids, envelope }) {
+      const lease = await store.begin({ applicantId, time, ids });
+      if (lease.outcome !== 'proceed') return lease;
+      try {
+        await queue.add(applicantId ?? `\n${ids[0]}`, envelope);
+      } catch (error) {
+        await lease.abort();
+        throw error;
+      }
+      await lease.commit();
+      return { outcome: 'queued' };
+    },
+    queue: queue.worker,
+    events: queue.events,
+  });
 }
