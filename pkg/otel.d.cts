@@ -3,6 +3,8 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 
 /** The diagnostics_channel name every webhook's outcome is published on. */
 export const WEBHOOK_CHANNEL: 'allpass-crypto:webhook';
+/** The diagnostics_channel name durable mode's workers publish each attempt and the backlog on. */
+export const WORKER_CHANNEL: 'allpass-crypto:worker';
 
 /**
  * Publishes every webhook as an OpenTelemetry span (`allpass.webhook`, a child span a stage) and
@@ -14,7 +16,8 @@ export function instrument(options?: { tracer?: Tracer; meter?: Meter }): { stop
 
 /** What `allpass-crypto:webhook` publishes for every webhook (subscribe with node:diagnostics_channel). */
 export interface WebhookMessage {
-  outcome: 'handled' | 'duplicate' | 'stale' | 'refused' | 'failed';
+  /** `enqueued`: durable mode kept it for the workers. */
+  outcome: 'handled' | 'enqueued' | 'duplicate' | 'stale' | 'refused' | 'failed';
   status: 200 | 400 | 413 | 500;
   /** The error's code and reason, when the cause was an AllpassError. */
   code?: string;
@@ -29,3 +32,11 @@ export interface WebhookMessage {
   /** Each stage's time, ms: screen, open, claim, store, onEvent (those that ran). */
   stages: { screen?: number; open?: number; claim?: number; store?: number; onEvent?: number };
 }
+
+/** What `allpass-crypto:worker` publishes: each attempt of durable mode's workers, and the backlog every 10 s while someone subscribes. */
+export type WorkerMessage =
+  | { outcome: 'applied'; attempt: number; durationMs: number; lagMs: number }
+  | { outcome: 'retried'; attempt: number; durationMs: number; delayMs: number; code?: string }
+  | { outcome: 'dead'; attempt: number; durationMs: number; code?: string }
+  | { outcome: 'taken-over'; attempt: number; durationMs: number }
+  | { outcome: 'backlog'; pending: number; oldestPendingMs: number | null; dead: number };

@@ -47,3 +47,16 @@ export function watchWebhook() {
     },
   };
 }
+
+/** Durable mode's workers publish each attempt's outcome here, and the backlog now and then. */
+export const WORKER_CHANNEL = 'allpass-crypto:worker';
+
+const workerChannel = diagnostics?.channel(WORKER_CHANNEL);
+
+/** Whether anyone subscribes to the worker channel (nothing is measured or queried otherwise). */
+export const workerWatched = () => workerChannel?.hasSubscribers === true;
+
+/** Publishes a worker message (`{ outcome: 'applied' | 'retried' | 'dead' | 'taken-over' | 'backlog', … }`) while someone subscribes. */
+export function publishWorker(message) {
+  if (workerChannel?.hasSubscribers) workerChannel.publish(message);
+}

@@ -5,7 +5,7 @@
 // key, the payload or an applicant's data.
 import diagnostics from 'node:diagnostics_channel';
 import { SpanKind, SpanStatusCode, context, metrics, trace } from '@opentelemetry/api';
-import { WEBHOOK_CHANNEL } from './diagnostics.mjs';
+import { WEBHOOK_CHANNEL, WORKER_CHANNEL } from './diagnostics.mjs';
 
 const NAME = 'allpass-crypto';
 
@@ -23,7 +23,9 @@ function attributesOf(message) {
  * Starts publishing every webhook as a span (`allpass.webhook`, with one child span a stage) and
  * as metrics: `allpass.webhooks` (a counter by outcome, status and code), `allpass.webhook.duration`
  * and `allpass.webhook.stage.duration` (histograms, ms), `allpass.webhook.lag` (ms from the
- * envelope's `time` to the event handled). Returns `{ stop() }`.
+ * envelope's `time` to the event handled). Durable mode's workers: `allpass.worker.events` (a
+ * counter by outcome: applied, retried, dead, taken-over), `allpass.worker.duration` (ms) and
+ * `allpass.worker.backlog` (a gauge: pending events, by state pending and dead). Returns `{ stop() }`.
  * @param {{ tracer?: import('@opentelemetry/api').Tracer, meter?: import('@opentelemetry/api').Meter }} [options]
  */
 export function instrument({ tracer = trace.getTracer(NAME), meter = metrics.getMeter(NAME) } = {}) {
@@ -49,6 +51,35 @@ export function instrument({ tracer = trace.getTracer(NAME), meter = metrics.get
     if (message.status !== 200) span.setStatus({ code: SpanStatusCode.ERROR, message: message.code ?? message.outcome });
     span.end(end);
   };
+  const workerEvents = meter.createCounter('allpass.worker.events', { description: "Durable mode's attempts, by outcome (applied, retried, dead, taken-over)" });
+  const workerDuration = meter.createHistogram('allpass.worker.duration', { unit: 'ms', description: 'Time of one attempt: decryption and onEvent' });
+  const backlog = meter.createObservableGauge('allpass.worker.backlog', { description: 'Events kept and not yet applied (pending), and dead ones' });
+  let lastBacklog;
+  const observeBacklog = (result) => {
+    if (!lastBacklog) return;
+    result.observe(lastBacklog.pending, { 'allpass.state': 'pending' });
+    result.observe(lastBacklog.dead, { 'allpass.state': 'dead' });
+  };
+  backlog.addCallback(observeBacklog);
+  const workerListener = (message) => {
+    if (message.outcome === 'backlog') {
+      lastBacklog = message;
+      return;
+    }
+    const attributes = { 'allpass.outcome': message.outcome };
+    if (message.code !== undefined) attributes['allpass.error.code'] = message.code;
+    workerEvents.add(1, attributes);
+    workerDuration.record(message.durationMs, attributes);
+    if (message.lagMs !== undefined) lag.record(message.lagMs, attributes);
+  };
+
   diagnostics.subscribe(WEBHOOK_CHANNEL, listener);
-  return { stop: () => void diagnostics.unsubscribe(WEBHOOK_CHANNEL, listener) };
+  diagnostics.subscribe(WORKER_CHANNEL, workerListener);
+  return {
+    stop() {
+      diagnostics.unsubscribe(WEBHOOK_CHANNEL, listener);
+      diagnostics.unsubscribe(WORKER_CHANNEL, workerListener);
+      backlog.removeCallback(observeBacklog);
+    },
+  };
 }

@@ -6,12 +6,17 @@
 // error, and the applicant's later events go on (Allpass's rule: the newest event wins).
 // Web-standard JavaScript only; the store's `queue` does the engine's part.
 import { isKeyList } from './api.mjs';
+import { publishWorker, workerWatched } from './diagnostics.mjs';
+import { isAllpassError } from './errors.mjs';
 import { cipherSource } from './keyed-cipher.mjs';
+import { timeValue } from './order.mjs';
 import { retryDelay, workerOptions } from './stores/options.mjs';
 import { optionalFunction } from './validate.mjs';
 
 /** How often a worker prunes finished events at most (a short retention: as often as it polls). */
 const PRUNE_EVERY_MS = 60_000;
+/** How often the backlog is published on the worker channel, while someone subscribes. */
+const BACKLOG_EVERY_MS = 10_000;
 
 const messageOf = (error) => `${error?.code ? `${error.code}: ` : ''}${error?.message ?? String(error)}`;
 
@@ -64,21 +69,31 @@ export function startWorker(options) {
   });
 
   async function handle(job) {
+    const start = globalThis.performance.now();
+    const took = () => globalThis.performance.now() - start;
     let outcome;
+    let time;
     try {
       const keyed = await cipher();
       const event = keyed.parseWebhook(job.envelope);
+      time = event.time;
       outcome = await queue.process(job, owner, (context) => onEvent(event, { ...context, id: job.id, attempt: job.attempts }), maxHoldMs);
     } catch (error) {
       const dead = job.attempts >= maxAttempts;
       const delayMs = dead ? 0 : retryDelay(job.attempts, settings);
       report(error, { id: job.id, attempt: job.attempts, dead });
+      publishWorker({ outcome: dead ? 'dead' : 'retried', attempt: job.attempts, durationMs: took(), ...(dead ? {} : { delayMs }), ...(isAllpassError(error) ? { code: error.code } : {}) });
       await queue.fail(job, owner, { message: messageOf(error), delayMs, dead }).catch((failure) => report(failure, { id: job.id }));
       // This worker looks again when the retry is due (others have their own poll).
       if (!dead) setTimeout(wake, delayMs + 1).unref?.();
       return;
     }
-    if (outcome === false) report(new Error(`event ${job.id} was taken over by another worker (its lease ran out)`), { id: job.id });
+    if (outcome === false) {
+      report(new Error(`event ${job.id} was taken over by another worker (its lease ran out)`), { id: job.id });
+      publishWorker({ outcome: 'taken-over', attempt: job.attempts, durationMs: took() });
+    } else {
+      publishWorker({ outcome: 'applied', attempt: job.attempts, durationMs: took(), lagMs: Date.now() - timeValue(time) });
+    }
   }
 
   async function loop() {
@@ -97,12 +112,20 @@ export function startWorker(options) {
   const listening = queue.listen(wake);
   const pruner = setInterval(() => queue.prune(retentionMs).catch((error) => report(error, {})), Math.max(pollMs, Math.min(PRUNE_EVERY_MS, retentionMs)));
   pruner.unref?.();
+  const publishBacklog = () => {
+    if (!workerWatched()) return;
+    store.events.stats().then(({ pending, oldestPendingMs, dead }) => publishWorker({ outcome: 'backlog', pending, oldestPendingMs, dead }), (error) => report(error, {}));
+  };
+  publishBacklog();
+  const backlog = setInterval(publishBacklog, BACKLOG_EVERY_MS);
+  backlog.unref?.();
   const loops = Array.from({ length: concurrency }, loop);
 
   return {
     async stop() {
       stopping = true;
       clearInterval(pruner);
+      clearInterval(backlog);
       wake();
       await Promise.all(loops);
       await listening.close();

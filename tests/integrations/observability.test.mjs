@@ -167,6 +167,33 @@ describeServer(
   },
 );
 
+describe("allpass-crypto/otel: durable mode's worker channel", () => {
+  it('each attempt counted by outcome with its time and lag, the backlog as a gauge', async () => {
+    const installed = await installPackage();
+    try {
+      provide(installed, ['@opentelemetry/api']);
+      const { instrument, WORKER_CHANNEL } = await import(pathToFileURL(join(installed.dir, 'node_modules/allpass-crypto/otel.mjs')).href);
+      const exported = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+      const reader = new PeriodicExportingMetricReader({ exporter: exported, exportIntervalMillis: 3_600_000 });
+      const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
+      const instrumented = instrument({ tracer: new BasicTracerProvider().getTracer('test'), meter });
+      const channel = diagnostics.channel(WORKER_CHANNEL);
+      channel.publish({ outcome: 'retried', attempt: 1, durationMs: 3, delayMs: 10_000, code: 'STORE_FAILED' });
+      channel.publish({ outcome: 'applied', attempt: 2, durationMs: 4, lagMs: 60_000 });
+      channel.publish({ outcome: 'backlog', pending: 7, oldestPendingMs: 1_000, dead: 2 });
+      await reader.forceFlush();
+      instrumented.stop();
+      const metrics = Object.fromEntries(exported.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)).map((metric) => [metric.descriptor.name, metric]));
+      const points = (name) => metrics[name].dataPoints.map((point) => [point.attributes['allpass.outcome'] ?? point.attributes['allpass.state'], point.value]);
+      assert.deepEqual(points('allpass.worker.events').sort(), [['applied', 1], ['retried', 1]]);
+      assert.deepEqual(points('allpass.worker.backlog').sort(), [['dead', 2], ['pending', 7]]);
+      assert.equal(metrics['allpass.worker.duration'].dataPoints.length, 2);
+    } finally {
+      installed.remove();
+    }
+  });
+});
+
 describe("README's OpenTelemetry example", () => {
   it('runs as written with a global SDK registered: a webhook becomes a span and a counter', async () => {
     const installed = await installPackage();

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { applicantEvent, envelope, keys, minutesAgo, until, useStores } from './harness.mjs';
 
@@ -72,6 +73,40 @@ describe('durable mode: the request stage', () => {
     assert.equal(rows[0].state, 'pending');
     assert.deepEqual(JSON.parse(rows[0].envelope), newer, 'the envelope as received: data encrypted');
     assert.ok(!rows[0].envelope.includes('newer'), 'no plaintext at rest');
+  });
+});
+
+describe('durable mode: on the worker channel', () => {
+  it("each attempt's outcome on allpass-crypto:worker (applied with its lag, retried with its delay, dead), and the backlog; the request stage's as enqueued", async () => {
+    const { handler, store, applied, rows } = await durableSetup();
+    const { startWorker } = await load('node.mjs');
+    const messages = { webhook: [], worker: [] };
+    const listeners = { webhook: (message) => messages.webhook.push(message), worker: (message) => messages.worker.push(message) };
+    for (const [name, listener] of Object.entries(listeners)) diagnostics.subscribe(`allpass-crypto:${name}`, listener);
+    try {
+      await sendPoisoned(handler);
+      assert.deepEqual(messages.webhook.map((message) => message.outcome), ['enqueued', 'enqueued', 'enqueued']);
+      const onEvent = async (event, context) => {
+        if (event.data.stepName === 'poison') throw new Error('poison: always throws');
+        await insertApplied(applied)(event, context);
+      };
+      const worker = startWorker({ key: keys.current, store, onEvent, maxAttempts: 2, retryDelayMs: 5 });
+      try {
+        await until(async () => (await store.events.stats()).dead === 2 && (await rows()).length === 1, 'two dead, one applied');
+      } finally {
+        await worker.stop();
+      }
+    } finally {
+      for (const [name, listener] of Object.entries(listeners)) diagnostics.unsubscribe(`allpass-crypto:${name}`, listener);
+    }
+    const outcomes = messages.worker.map((message) => message.outcome).filter((outcome) => outcome !== 'backlog').sort();
+    assert.deepEqual(outcomes, ['applied', 'dead', 'dead', 'retried', 'retried']);
+    const appliedMessage = messages.worker.find((message) => message.outcome === 'applied');
+    assert.ok(appliedMessage.lagMs >= 2 * 60_000, `lag ${appliedMessage.lagMs} ms for an event two minutes old`);
+    assert.ok(messages.worker.filter((message) => message.outcome === 'retried').every((message) => message.delayMs >= 0 && message.attempt === 1));
+    const [backlog] = messages.worker.filter((message) => message.outcome === 'backlog');
+    assert.ok(backlog && backlog.pending >= 0 && backlog.dead >= 0, 'the backlog, when the worker starts');
+    assert.ok(!JSON.stringify(messages).includes('poison'), 'no payload on the channels');
   });
 });
 
