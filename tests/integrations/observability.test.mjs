@@ -46,6 +46,27 @@ async function published(fn) {
   return messages;
 }
 
+/** Runs `fn(installed)` with the package installed and `names` made importable beside it, then removes it. */
+async function withInstalled(names, fn) {
+  const installed = await installPackage();
+  try {
+    provide(installed, names);
+    return await fn(installed);
+  } finally {
+    installed.remove();
+  }
+}
+
+/** Every metric an in-memory exporter holds, by name. */
+const metricsOf = (exporter) => Object.fromEntries(exporter.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)).map((metric) => [metric.descriptor.name, metric]));
+
+/** The first ```js block after `marker` in README's Observability section. */
+function readmeExample(marker) {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Observability'));
+  return /```js\n([\s\S]*?)```/.exec(section.slice(section.indexOf(marker)))[1];
+}
+
 describe('allpass-crypto:webhook on node:diagnostics_channel', () => {
   let installed;
   before(async () => {
@@ -168,10 +189,8 @@ describeServer(
 );
 
 describe("allpass-crypto/otel: durable mode's worker channel", () => {
-  it('each attempt counted by outcome with its time and lag, the backlog as a gauge', async () => {
-    const installed = await installPackage();
-    try {
-      provide(installed, ['@opentelemetry/api']);
+  it('each attempt counted by outcome with its time and lag, the backlog as a gauge', () =>
+    withInstalled(['@opentelemetry/api'], async (installed) => {
       const { instrument, WORKER_CHANNEL } = await import(pathToFileURL(join(installed.dir, 'node_modules/allpass-crypto/otel.mjs')).href);
       const exported = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
       const reader = new PeriodicExportingMetricReader({ exporter: exported, exportIntervalMillis: 3_600_000 });
@@ -183,22 +202,17 @@ describe("allpass-crypto/otel: durable mode's worker channel", () => {
       channel.publish({ outcome: 'backlog', pending: 7, oldestPendingMs: 1_000, dead: 2 });
       await reader.forceFlush();
       instrumented.stop();
-      const metrics = Object.fromEntries(exported.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)).map((metric) => [metric.descriptor.name, metric]));
+      const metrics = metricsOf(exported);
       const points = (name) => metrics[name].dataPoints.map((point) => [point.attributes['allpass.outcome'] ?? point.attributes['allpass.state'], point.value]);
       assert.deepEqual(points('allpass.worker.events').sort(), [['applied', 1], ['retried', 1]]);
       assert.deepEqual(points('allpass.worker.backlog').sort(), [['dead', 2], ['pending', 7]]);
       assert.equal(metrics['allpass.worker.duration'].dataPoints.length, 2);
-    } finally {
-      installed.remove();
-    }
-  });
+    }));
 });
 
 describe("README's OpenTelemetry example", () => {
-  it('runs as written with a global SDK registered: a webhook becomes a span and a counter', async () => {
-    const installed = await installPackage();
-    try {
-      provide(installed, ['@opentelemetry/api']);
+  it('runs as written with a global SDK registered: a webhook becomes a span and a counter', () =>
+    withInstalled(['@opentelemetry/api'], async (installed) => {
       const { trace, metrics } = await import(pathToFileURL(join(installed.dir, 'node_modules/@opentelemetry/api/build/src/index.js')).href);
       const spans = new InMemorySpanExporter();
       const exported = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -206,9 +220,7 @@ describe("README's OpenTelemetry example", () => {
       trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
       metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
       try {
-        const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-        const section = readme.slice(readme.indexOf('## Observability'));
-        const example = /```js\n([\s\S]*?)```/.exec(section.slice(section.indexOf('**OpenTelemetry.**')))[1];
+        const example = readmeExample('**OpenTelemetry.**');
         const script = join(installed.dir, `otel-${randomUUID()}.mjs`);
         writeFileSync(script, example.replace('instrument();', 'export const instrumented = instrument();'));
         const { instrumented } = await import(pathToFileURL(script).href);
@@ -218,26 +230,18 @@ describe("README's OpenTelemetry example", () => {
         instrumented.stop();
         await reader.forceFlush();
         assert.deepEqual(spans.getFinishedSpans().filter((span) => span.name === 'allpass.webhook').map((span) => span.attributes['allpass.outcome']), ['handled']);
-        const counter = exported.getMetrics().flatMap((resource) => resource.scopeMetrics.flatMap((scope) => scope.metrics)).find((metric) => metric.descriptor.name === 'allpass.webhooks');
-        assert.equal(counter.dataPoints[0].value, 1);
+        assert.equal(metricsOf(exported)['allpass.webhooks'].dataPoints[0].value, 1);
       } finally {
         trace.disable();
         metrics.disable();
       }
-    } finally {
-      installed.remove();
-    }
-  });
+    }));
 });
 
 describe("README's Prometheus recipe", () => {
-  it('runs as written: /metrics counts webhooks by outcome and has the processing-time histogram', async () => {
-    const installed = await installPackage();
-    try {
-      provide(installed, ['prom-client', 'express']);
-      const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-      const section = readme.slice(readme.indexOf('## Observability'));
-      const example = /```js\n([\s\S]*?)```/.exec(section.slice(section.indexOf('Prometheus')))[1];
+  it('runs as written: /metrics counts webhooks by outcome and has the processing-time histogram', () =>
+    withInstalled(['prom-client', 'express'], async (installed) => {
+      const example = readmeExample('**Prometheus**');
       const keys = testKeys();
       const script = join(installed.dir, `prometheus-${randomUUID()}.mjs`);
       // What the example takes as given: an Express `app`, ALLPASS_KEY, an onEvent.
@@ -267,8 +271,5 @@ describe("README's Prometheus recipe", () => {
       } finally {
         child.kill();
       }
-    } finally {
-      installed.remove();
-    }
-  });
+    }));
 });
