@@ -94,17 +94,22 @@ export function webhookCore(options) {
   async function screen(body) {
     const envelope = envelopeOf(body);
     const delivery = await deliveryOf(envelope);
-    // Not hex blocks: nothing to remember, and the core names the format error.
+    // Not a well-formed payload: nothing to remember, and the core names the format error.
     if (!delivery) return { envelope, body, delivery, firstSeen: Date.now() };
     const verdict = await fromStore(() => screener.screen(delivery));
     if (verdict.tampered) throw tampered();
     return { envelope, body, delivery, firstSeen: verdict.firstSeen };
   }
 
+  /** `{ event, payloadJson }`: the webhook decrypted, and its payload's JSON text. */
   async function open(keyed, { envelope, body }) {
     let event;
+    let payloadJson;
     try {
-      event = keyed.parseWebhook(envelope ?? body);
+      // An envelope parsed here is plain data, read as it is; a body parser's object is read as
+      // parseWebhook reads any caller's object (copied through JSON first).
+      if (envelope !== undefined && envelope !== body) [event, payloadJson] = keyed.openParsedWebhook(envelope);
+      else event = keyed.parseWebhook(envelope ?? body);
     } catch (error) {
       throw new Answer(isAllpassError(error) ? 400 : 500, error);
     }
@@ -124,7 +129,7 @@ export function webhookCore(options) {
       }
       if (verdict === false) throw new Answer(400, allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it returned false)'));
     }
-    return event;
+    return { event, payloadJson: payloadJson ?? JSON.stringify(data) };
   }
 
   /** From here on the body's blocks are kept where garbage cannot push them out, for every process, whatever becomes of the event. */
@@ -132,33 +137,39 @@ export function webhookCore(options) {
     if (delivery && screener.claim) await fromStore(() => screener.claim(delivery));
   }
 
-  /** `{ applicantId, time, eventTime }`: the applicant (null: unordered) and the time to order by. */
+  /**
+   * `{ applicantId, time, eventTime, sentMs }`: the applicant (null: unordered), the time to
+   * order by, and the envelope's `time` in ms (parsed once, here).
+   */
   function order(event, firstSeen) {
+    const sentMs = timeValue(event.time);
     // Refused, not clamped: a clock this far ahead is a fault to see (onError), not to hide.
-    if (timeValue(event.time) > Date.now() + clockSkewMs) {
+    if (sentMs > Date.now() + clockSkewMs) {
       throw new Answer(400, allpassError('INVALID_ENVELOPE', 'FUTURE_TIME', `the webhook envelope's \`time\` is more than ${clockSkewMs / 1000} s in the future (clockSkewMs)`));
     }
     const applicantId = typeof event.data.id === 'string' && event.data.id !== '' ? event.data.id : null;
-    if (applicantId === null) return { applicantId, time: null, eventTime: event.time };
+    if (applicantId === null) return { applicantId, time: null, eventTime: event.time, sentMs };
     let claimed = event.time;
+    let claimedMs = sentMs;
     if (timeOf) {
       try {
         claimed = timeOf(event);
       } catch (error) {
         throw new Answer(500, error);
       }
+      claimedMs = timeValue(claimed);
     }
     // A time that is not a date cannot be ordered: a malformed envelope like any other (a
     // custom `timeOf` is the caller's code: 500).
-    if (Number.isNaN(timeValue(claimed))) {
+    if (Number.isNaN(claimedMs)) {
       throw new Answer(timeOf ? 500 : 400, allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time'));
     }
-    const time = orderTime(claimed, firstSeen);
-    return { applicantId, time, eventTime: time === timeValue(claimed) ? claimed : new Date(time).toISOString() };
+    const time = orderTime(claimedMs, firstSeen);
+    return { applicantId, time, eventTime: time === claimedMs ? claimed : new Date(time).toISOString(), sentMs };
   }
 
-  async function run(event, { applicantId, time, eventTime }, delivery, context) {
-    const ids = [await eventDigest(event)];
+  async function run({ event, payloadJson }, { applicantId, time, eventTime, sentMs }, delivery, context) {
+    const ids = [await eventDigest(sentMs, payloadJson)];
     if (delivery) ids.unshift(delivery.bodyDigest);
     const lease = await fromStore(() => store.begin({ applicantId, time, eventTime, ids }));
     try {
@@ -189,9 +200,9 @@ export function webhookCore(options) {
         throw new Answer(500, error);
       });
       const screened = await screen(body);
-      const event = await open(keyed, screened);
+      const opened = await open(keyed, screened);
       await claim(screened);
-      await run(event, order(event, screened.firstSeen), screened.delivery, context);
+      await run(opened, order(opened.event, screened.firstSeen), screened.delivery, context);
       return 200;
     } catch (error) {
       if (error instanceof Answer) return report(error.cause, context, error.status);
