@@ -6,8 +6,11 @@
 // 2. Browser: the same workload in headless Chromium against WebCrypto (browser-run.mjs).
 // 3. Engines: the AES-256 engines alone in WebAssembly (engine-run.mjs, on each Node binary),
 //    from a bench-only module built here with the wasm crate's `bench` feature.
-// 4. Webhooks: throughput and latency over HTTP on 127.0.0.1, createNodeMiddleware with each
-//    store (memory, Redis, PostgreSQL) vs the vendor's snippet in Express (webhooks.mjs).
+// 4. The webhook handler in one process against the vendor's snippet, on Node 24 and 26
+//    (handler-run.mjs).
+// 5. Webhooks: throughput, latency and CPU over HTTP on 127.0.0.1, createNodeMiddleware with each
+//    store (memory, Redis, PostgreSQL) vs the vendor's snippet, in Express and node:http, on
+//    Node 24 and 26, autocannon as the load (webhooks.mjs).
 // Runs one thing at a time: every measurement has the machine to itself.
 //
 // Usage (from `make bench`, which packs the package first): node bench.mjs [node binary …]
@@ -24,6 +27,7 @@ import { nodeCrypto, REFERENCE } from './contenders.mjs';
 import { SIZES, OPS, payloadOfSize } from './common.mjs';
 import { runBrowser, runBrowserEngines, chromiumVersion } from './browser-run.mjs';
 import { webhookSection } from './webhooks.mjs';
+import { handlerSection } from './handler-run.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -118,12 +122,27 @@ if (!engineError) {
   engines.push({ label: chromium, ...(await runBrowserEngines({ benchWebDir: benchWasmWeb, outDir: join(root, 'target/bench-browser-engines') })) });
 }
 
+// The webhook handler in one process, on the current Node lines.
+const currentNodes = ['node-24', 'node-26'].map((name) => join(root, '.ci/node-versions/node_modules', name, 'bin/node'));
+const handlerRuns = [];
+let handlerError;
+try {
+  for (const binary of currentNodes) {
+    log(`webhook handler in one process (handler-run.mjs, ${binary})`);
+    handlerRuns.push(runJson(binary, 'handler-run.mjs'));
+  }
+} catch (error) {
+  handlerError = String(error.message ?? error).split('\n')[0];
+  log(`webhook handler not measured: ${handlerError}`);
+}
+
 // Last, so it too has the machine to itself: its own processes (receivers, PostgreSQL, Redis).
+// The load generator on Node 24 too: the receivers run on 24 and 26 (webhooks.mjs).
 let webhooks;
 let webhookError;
 try {
   log('webhooks: throughput through node:http and Express, three stores (webhooks.mjs)');
-  webhooks = runJson(process.execPath, 'webhooks.mjs', ['--json']);
+  webhooks = runJson(currentNodes[0], 'webhooks.mjs', ['--json']);
 } catch (error) {
   let cause;
   try {
@@ -313,6 +332,7 @@ ${browserTargets}
 
 ${engineSection}
 
+${handlerSection(handlerRuns, handlerError)}
 ${webhookSection(webhooks, webhookError)}`;
 const resultsPath = join(here, 'RESULTS.md');
 const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
