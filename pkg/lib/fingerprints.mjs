@@ -5,10 +5,10 @@
 // deletion. Slots are chosen by a hash keyed with a random seed, so no sender can pile its
 // entries into one probe chain. Web-standard JavaScript only.
 //
-// The tables of several sets (`FingerprintGroup`) share one hash and one array, slot by
-// slot: a fingerprint's slot in every table of the group is in the same 32 bytes. The block
-// memory asks each block of a body in four tables (two sets, two generations each); interleaved,
-// the four lookups cost one cache miss instead of four (benches/RESULTS.md, "Webhook handler").
+// The tables of several sets (`FingerprintGroup`) share one hash and one array, slot by slot: a
+// fingerprint's first slot in every table of the group lies in the same 8 bytes a table (32
+// for the block memory's four: two sets, two generations each), so asking all four costs one
+// cache miss instead of four (benches/RESULTS.md, "Webhook handler").
 //
 // A fingerprint is passed as (array, index): words[index] and words[index + 1], two 32-bit
 // words. Passed as numbers, values from 2^30 up would be boxed by V8 on every call.

@@ -249,10 +249,10 @@ impl AllpassCipher {
         run(|| Ok(open_webhook(&self.keys, envelope_arg(&body)?)?.0))
     }
 
-    /// For the package's webhook handler (pkg/lib/webhook-core.mjs), not for applications: `parseWebhook` of an envelope
-    /// that the handler's own `JSON.parse` made, read as it is (a caller's object is first
-    /// copied through JSON). Returns `[webhook, plaintext]`: the payload's text, which
-    /// identifies the event, as decrypted.
+    /// For the package's webhook handler (pkg/lib/webhook-core.mjs), not for applications:
+    /// `parseWebhook` of an envelope that the handler's own `JSON.parse` made, read as it is (a
+    /// caller's object is first copied through JSON). Returns `[webhook, plaintext]`: the
+    /// payload's text, which identifies the event, as decrypted.
     #[wasm_bindgen(js_name = openParsedWebhook, skip_typescript)]
     pub fn open_parsed_webhook(&self, envelope: JsValue) -> Result<js_sys::Array, JsValue> {
         run(|| {
