@@ -6,11 +6,14 @@
 // 2. Browser: the same workload in headless Chromium against WebCrypto (browser-run.mjs).
 // 3. Engines: the AES-256 engines alone in WebAssembly (engine-run.mjs, on each Node binary),
 //    from a bench-only module built here with the wasm crate's `bench` feature.
-// 4. Webhooks: throughput and latency over HTTP on 127.0.0.1, createNodeMiddleware with each
-//    store (memory, Redis, PostgreSQL) vs the vendor's snippet in Express (webhooks.mjs).
-// 5. AWS Lambda: the cold start of README's handler bundled by esbuild, beside the same function
+// 4. The webhook handler in one process against the vendor's snippet, on Node 24 and 26
+//    (handler-run.mjs).
+// 5. Webhooks: throughput, latency and CPU over HTTP on 127.0.0.1, createNodeMiddleware with each
+//    store (memory, Redis, PostgreSQL) vs the vendor's snippet, in Express and node:http, on
+//    Node 24 and 26, autocannon as the load (webhooks.mjs).
+// 6. AWS Lambda: the cold start of README's handler bundled by esbuild, beside the same function
 //    on node:crypto (lambda.mjs).
-// 6. Instrumentation: the in-process handler with and without a channel subscriber (observability.mjs).
+// 7. Instrumentation: the in-process handler with and without a channel subscriber (observability.mjs).
 // Runs one thing at a time: every measurement has the machine to itself.
 //
 // Usage (from `make bench`, which packs the package first): node bench.mjs [node binary …]
@@ -28,6 +31,7 @@ import { SIZES, OPS, payloadOfSize } from './common.mjs';
 import { runBrowser, runBrowserEngines, chromiumVersion } from './browser-run.mjs';
 import { lambdaSection } from './lambda.mjs';
 import { webhookSection } from './webhooks.mjs';
+import { handlerSection } from './handler-run.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -122,12 +126,26 @@ if (!engineError) {
   engines.push({ label: chromium, ...(await runBrowserEngines({ benchWebDir: benchWasmWeb, outDir: join(root, 'target/bench-browser-engines') })) });
 }
 
+// The webhook handler in one process, on the current Node lines.
+const currentNodes = ['node-24', 'node-26'].map((name) => join(root, '.ci/node-versions/node_modules', name, 'bin/node'));
+const handlerRuns = [];
+let handlerError;
+try {
+  for (const binary of currentNodes) {
+    log(`webhook handler in one process (handler-run.mjs, ${binary})`);
+    handlerRuns.push(runJson(binary, 'handler-run.mjs'));
+  }
+} catch (error) {
+  handlerError = String(error.message ?? error).split('\n')[0];
+  log(`webhook handler not measured: ${handlerError}`);
+}
+
 // Last, so it too has the machine to itself: its own processes (receivers, PostgreSQL, Redis).
-/** A step in its own process (`script --json`): `{ result }`, or `{ error }` saying why not. */
-function step(script, what) {
+/** A step in its own process (`script --json`) on `node`: `{ result }`, or `{ error }` saying why not. */
+function step(script, what, node = process.execPath) {
   log(`${what} (${script})`);
   try {
-    return { result: runJson(process.execPath, script, ['--json']) };
+    return { result: runJson(node, script, ['--json']) };
   } catch (error) {
     let cause;
     try {
@@ -140,7 +158,8 @@ function step(script, what) {
     return { error: reason };
   }
 }
-const webhooks = step('webhooks.mjs', 'webhooks: throughput through node:http and Express, three stores');
+// The load generator on Node 24 too: the receivers run on 24 and 26 (webhooks.mjs).
+const webhooks = step('webhooks.mjs', 'webhooks: throughput through node:http and Express, three stores', currentNodes[0]);
 const lambda = step('lambda.mjs', 'AWS Lambda: cold starts');
 
 const { result: instrumentation } = step('observability.mjs', 'instrumentation: the in-process handler with nobody subscribed, with a subscriber, and the hooks alone');
@@ -332,6 +351,7 @@ ${browserTargets}
 
 ${engineSection}
 
+${handlerSection(handlerRuns, handlerError)}
 ${webhookSection(webhooks.result, webhooks.error)}
 ${lambdaSection(lambda.result, lambda.error)}
 

@@ -1,47 +1,59 @@
-// `node benches/webhooks.mjs` (alone, or as a step of `make bench`): webhooks/s and p50/p99 latency over real HTTP on 127.0.0.1, createNodeMiddleware with each store vs the vendor's snippet in Express; rewrites its section of RESULTS.md.
+// `node benches/webhooks.mjs` (alone, or as a step of `make bench`): webhooks/s, p50/p99 latency
+// and CPU per webhook over real HTTP on 127.0.0.1: the vendor's snippet and createNodeMiddleware
+// (each store), in Express and in node:http, on Node 24 and Node 26; rewrites its section of
+// RESULTS.md.
 //
-// One process per receiver (spawned from this file with `--serve`), this process the load
-// generator: every request a distinct applicant's event, encrypted afresh (the vendor's
-// node:crypto encryptData) before any timing starts. Each receiver is warmed up, then timed in
-// rounds interleaved with the others (a fresh random order each round), so a burst of other work
-// on the machine hits every receiver alike. PostgreSQL and Redis are Debian's servers, started on
-// free ports in temporary directories by tests/stores/services.mjs and stopped after, even on
-// failure. `--json`: print the measurement as one JSON object and leave RESULTS.md alone (what
-// bench.mjs does; it writes the section itself with `webhookSection`).
+// One process per receiver and Node binary (spawned from this file with `--serve`). The load is
+// autocannon in a process of its own (`--load`, on this process's Node), 20 connections, HTTP/1.1
+// keep-alive: every request a distinct applicant's event, encrypted afresh (the vendor's
+// node:crypto encryptData) just before its turn, never sent twice. Two receivers do no work at
+// all (`bare`: node:http, Express): what the server and the load generator cost alone, the
+// ceiling any receiver could reach here, and the load generator's CPU per request is reported
+// with every row, so a row far from its neighbours shows where its time went. Each receiver is
+// warmed up, then timed in rounds interleaved with the others (a fresh random order each round).
+// PostgreSQL and Redis are Debian's servers, started on free ports in temporary directories by
+// tests/stores/services.mjs and stopped after, even on failure. `--json`: print the measurement
+// as one JSON object and leave RESULTS.md alone (what bench.mjs does; it writes the section
+// itself with `webhookSection`).
 //
-// Knobs: BENCH_WEBHOOKS (timed requests per receiver, 3000), BENCH_WEBHOOKS_WARMUP (300),
-// BENCH_WEBHOOKS_CONCURRENCY (16), BENCH_WEBHOOKS_ROUNDS (3).
+// Knobs: BENCH_WEBHOOKS (timed requests per receiver and payload size, 6000),
+// BENCH_WEBHOOKS_WARMUP (1000), BENCH_WEBHOOKS_CONNECTIONS (20), BENCH_WEBHOOKS_ROUNDS (3),
+// BENCH_WEBHOOKS_NODES (the Node binaries, comma-separated; default .ci/node-versions' 24 and 26),
+// BENCH_WEBHOOKS_ONLY (receiver ids, comma-separated: a quick look at a few rows; no RESULTS.md),
+// BENCH_WEBHOOKS_BASELINE (another consumer directory: its package's middleware rows are run too,
+// interleaved, as `<id>@baseline`: an A/B of two builds on one machine).
 import { spawn } from 'node:child_process';
-import crypto, { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import crypto from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // The vendor's own functions, as its documentation writes them.
-import { decryptData, encryptData } from '../tests/node/reference.mjs';
-import { runStep } from './sections.mjs';
+import { decryptData } from '../tests/node/reference.mjs';
+import { webhookBody } from './webhook-bodies.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
 const HEADING = '## Webhook throughput';
 
-/** The receivers, in the table's order. `store`: which server it needs. */
+/** The receivers, in the table's order. `store`: which server it needs; `vs`: the row its ratio is against. */
 export const RECEIVERS = [
+  { id: 'http-bare', server: 'node:http', handler: 'nothing (answers 200 at the end of the body)', store: '—' },
+  { id: 'express-bare', server: 'Express', handler: 'nothing (`express.json()`, then 200)', store: '—' },
   { id: 'express-vendor', server: 'Express', handler: "the vendor's snippet: `express.json()`, node:crypto `decryptData`, `JSON.parse`", store: '—' },
+  { id: 'express-memory', server: 'Express', handler: '`createNodeMiddleware`', store: '`memoryStore()` (the default)', vs: 'express-vendor' },
   { id: 'http-vendor', server: 'node:http', handler: "the vendor's snippet without Express (body read by hand)", store: '—' },
-  { id: 'memory', server: 'node:http', handler: '`createNodeMiddleware`', store: '`memoryStore()` (the default)' },
-  { id: 'redis', server: 'node:http', handler: '`createNodeMiddleware`', store: '`redisStore(client)`, node-redis', needs: 'redis' },
-  { id: 'postgres', server: 'node:http', handler: '`createNodeMiddleware`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres' },
-  { id: 'redis-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`redisStore(client)`, node-redis', needs: 'redis', durable: true },
-  { id: 'postgres-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres', durable: true },
+  { id: 'memory', server: 'node:http', handler: '`createNodeMiddleware`', store: '`memoryStore()` (the default)', vs: 'http-vendor' },
+  { id: 'redis', server: 'node:http', handler: '`createNodeMiddleware`', store: '`redisStore(client)`, node-redis', needs: 'redis', vs: 'http-vendor' },
+  { id: 'postgres', server: 'node:http', handler: '`createNodeMiddleware`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres', vs: 'http-vendor' },
 ];
-/** The workers that drain a durable receiver's kept events (startWorker's concurrency), after its rounds. */
-const DRAIN_CONCURRENCY = 8;
-const REFERENCE = 'express-vendor';
+export const WEBHOOK_SIZES = [['200 B', 200], ['2 KB', 2_000]];
 
 const consumerDir = () => process.env.ALLPASS_CONSUMER_DIR ?? join(root, 'target/npm/consumer');
+const defaultNodes = () =>
+  process.env.BENCH_WEBHOOKS_NODES?.split(',') ?? ['node-24', 'node-26'].map((name) => join(root, '.ci/node-versions/node_modules', name, 'bin/node'));
 
 /** A subpath of the installed package, resolved as `import` in Node resolves it (its exports map). */
 function packageEntry(consumer, subpath) {
@@ -63,9 +75,13 @@ const versionOf = (name) => JSON.parse(readFileSync(createRequire(join(here, 'pa
 async function serve() {
   const { id, key, consumer, postgresUrl, redisUrl } = JSON.parse(process.env.ALLPASS_BENCH_WEBHOOK_SERVER);
   let handled = 0;
+  let duplicates = 0;
   const errors = {};
   const onEvent = () => {
     handled++;
+  };
+  const onDuplicate = () => {
+    duplicates++;
   };
   const onError = (error, { status }) => {
     const name = `${status} ${error?.code ?? error?.message ?? error}`;
@@ -76,14 +92,7 @@ async function serve() {
     if (req.method === 'GET' && req.url === '/stats') {
       const cpu = process.cpuUsage();
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ handled, errors, cpuUs: cpu.user + cpu.system }));
-      return true;
-    }
-    if (req.method === 'POST' && req.url === '/drain' && info.drain) {
-      info.drain(Number(req.headers['x-expected'])).then((result) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(result));
-      });
+      res.end(JSON.stringify({ handled, duplicates, errors, cpuUs: cpu.user + cpu.system }));
       return true;
     }
     if (req.method === 'POST' && req.url === '/gc') {
@@ -95,7 +104,31 @@ async function serve() {
     return false;
   };
   let app;
-  if (id === 'express-vendor') {
+  if (id === 'http-bare') {
+    app = (req, res) => {
+      if (side(req, res)) return;
+      req.on('data', () => {});
+      req.on('end', () => {
+        handled++;
+        res.writeHead(200, { 'content-length': '0' });
+        res.end();
+      });
+    };
+  } else if (id === 'express-bare') {
+    const { default: express } = await import('express');
+    app = express();
+    app.post('/webhook', express.json(), (req, res) => {
+      handled++;
+      res.sendStatus(200);
+    });
+    app.use((req, res, next) => (side(req, res) ? undefined : next()));
+  } else if (id === 'express-memory') {
+    const { default: express } = await import('express');
+    const { createNodeMiddleware } = await import(packageEntry(consumer, '.'));
+    app = express();
+    app.post('/webhook', createNodeMiddleware({ key, onEvent, onDuplicate, onError }));
+    app.use((req, res, next) => (side(req, res) ? undefined : next()));
+  } else if (id === 'express-vendor') {
     const { default: express } = await import('express');
     app = express();
     // The vendor's documented receiver: parse the JSON envelope, decrypt `data`, parse it, 200.
@@ -126,41 +159,26 @@ async function serve() {
   } else {
     const { createNodeMiddleware } = await import(packageEntry(consumer, '.'));
     let store;
-    if (id === 'redis' || id === 'redis-durable') {
+    if (id === 'redis') {
       const { createClient } = await import('redis');
       const client = createClient({ url: redisUrl });
       client.on('error', (error) => onError(error, { status: 'client' }));
       await client.connect();
       const { redisStore } = await import(packageEntry(consumer, './redis'));
-      store = redisStore(client, { prefix: id === 'redis' ? 'allpass:' : 'durable:' });
+      store = redisStore(client);
       await store.migrate();
       info.serverVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1];
-    } else if (id === 'postgres' || id === 'postgres-durable') {
+    } else if (id === 'postgres') {
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: postgresUrl });
       pool.on('error', (error) => onError(error, { status: 'pool' }));
       const { postgresStore } = await import(packageEntry(consumer, './postgres'));
-      store = postgresStore({ pool, prefix: id === 'postgres' ? 'allpass_' : 'durable_' });
+      store = postgresStore({ pool });
       await store.migrate();
       info.serverVersion = (await pool.query('show server_version')).rows[0].server_version;
       info.poolMax = pool.options.max;
     }
-    const durable = id.endsWith('-durable');
-    if (durable) {
-      // After the rounds: workers apply every kept event; the processing rate is how fast.
-      const { startWorker } = await import(packageEntry(consumer, '.'));
-      info.drain = async (expected) => {
-        const cpu = process.cpuUsage();
-        const start = performance.now();
-        const worker = startWorker({ key, store, onEvent, onError: (error) => onError(error, { status: 'worker' }), concurrency: DRAIN_CONCURRENCY });
-        while (handled < expected) await new Promise((done) => setTimeout(done, 5));
-        const ms = performance.now() - start;
-        const used = process.cpuUsage(cpu);
-        await worker.stop();
-        return { ms, cpuUs: used.user + used.system };
-      };
-    }
-    const middleware = createNodeMiddleware({ key, onError, ...(durable ? { durable: true } : { onEvent }), ...(store ? { store } : {}) });
+    const middleware = createNodeMiddleware({ key, onEvent, onDuplicate, onError, ...(store ? { store } : {}) });
     app = (req, res) => {
       if (!side(req, res)) middleware(req, res);
     };
@@ -172,14 +190,84 @@ async function serve() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The load generator.
+// The load generator (`--load`): autocannon sends the bodies in a file, each once, and prints
+// {"rate",…} with its own CPU time.
+
+async function load() {
+  const { port, bodiesFile, connections } = JSON.parse(process.env.ALLPASS_BENCH_WEBHOOK_LOAD);
+  const { default: autocannon } = await import('autocannon');
+  const bodies = JSON.parse(readFileSync(bodiesFile, 'utf8'));
+  let next = 0;
+  // The rate from the first request written to the last answer read: autocannon's own duration
+  // ends on its next one-second tick.
+  let first;
+  let last;
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    amount: bodies.length,
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        path: '/webhook',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          first ??= performance.now();
+          return { ...request, body: bodies[next++ % bodies.length] };
+        },
+        onResponse: () => {
+          last = performance.now();
+        },
+      },
+    ],
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(
+    JSON.stringify({
+      sent: result.requests.sent,
+      done: result['2xx'] + result.non2xx,
+      ok: result['2xx'],
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      setups: next,
+      seconds: (last - first) / 1000,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      cpuUs: cpu.user + cpu.system,
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The orchestration.
 
 const children = new Set();
 
-/** Starts a receiver; resolves { child, port, … } once it listens, rejects after 60 s. */
-function startReceiver(config) {
+/** Runs a child of this file; resolves its stdout's JSON once it exits (0). */
+function runChild(node, flag, envName, config) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--serve'], {
+    const child = spawn(node, [fileURLToPath(import.meta.url), flag], { cwd: here, env: { ...process.env, [envName]: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (part) => (out += part));
+    child.stderr.on('data', (part) => (err = (err + part).slice(-4000)));
+    child.on('exit', (code) => {
+      children.delete(child);
+      if (code === 0) resolvePromise(JSON.parse(out));
+      else reject(new Error(`${flag} exited ${code}: ${err}`));
+    });
+  });
+}
+
+/** Starts a receiver on `node`; resolves { child, port, … } once it listens, rejects after 60 s. */
+function startReceiver(node, config) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(node, ['--expose-gc', fileURLToPath(import.meta.url), '--serve'], {
       cwd: here,
       env: { ...process.env, ALLPASS_BENCH_WEBHOOK_SERVER: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -224,58 +312,18 @@ function stopReceiver(child) {
   });
 }
 
-/** One request; resolves { status, ms } (ms from the first byte written to the last byte read). */
-function request(agent, port, method, path, body) {
+/** A side request to a receiver (GET /stats, POST /gc); resolves the answer's text. */
+function side(port, method, path) {
   return new Promise((done, reject) => {
-    const start = performance.now();
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {} }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => done({ status: res.statusCode, ms: performance.now() - start, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
       res.on('error', reject);
     });
-    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
     req.on('error', reject);
-    req.end(body);
+    req.end();
   });
-}
-
-/** Sends every body with `concurrency` requests in flight; wall time, latencies, statuses. */
-async function drive(agent, port, bodies, concurrency) {
-  const latencies = new Float64Array(bodies.length);
-  const statuses = {};
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < bodies.length) {
-        const i = next++;
-        const { status, ms } = await request(agent, port, 'POST', '/webhook', bodies[i]);
-        latencies[i] = ms;
-        statuses[status] = (statuses[status] ?? 0) + 1;
-      }
-    }),
-  );
-  return { wallMs: performance.now() - start, latencies, statuses };
-}
-
-const APP_KEY = randomUUID();
-const STEPS = ['document', 'liveness', 'address', 'questionnaire'];
-const EVENTS = ['applicantApproved', 'applicantRejected', 'applicantInReview', 'applicantStepPassed'];
-
-/** A fresh webhook body: a new applicant's event, encrypted now under a fresh IV, as Allpass sends it. */
-function webhookBody(key, n) {
-  const payload = {
-    id: randomUUID(),
-    externalUserId: `user-${n}`,
-    appKey: APP_KEY,
-    event: EVENTS[n % EVENTS.length],
-    stepName: STEPS[n % STEPS.length],
-    warnings: n % 5 === 0 ? ['DOCUMENT_EXPIRES_SOON'] : [],
-    review: { status: 'completed', answer: n % 7 === 0 ? 'RED' : 'GREEN', reviewedAt: new Date().toISOString() },
-    country: 'UKR',
-  };
-  return Buffer.from(JSON.stringify({ status: true, statusCode: 200, data: encryptData(payload, key), time: new Date().toISOString() }));
 }
 
 /** CPU time in ms of a process and its children (reaped ones too), from /proc (Linux); undefined
@@ -305,160 +353,147 @@ function cpuMsOf(pid, withChildren = false) {
   }
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 const shuffle = (list) => list.map((x) => [Math.random(), x]).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
 const log = (message) => console.error(`webhooks: ${message}`);
 const loadAverages = () => os.loadavg().map((v) => v.toFixed(2)).join(', ');
+const sum = (list, pick) => list.reduce((total, x) => total + pick(x), 0);
 
-/** The whole measurement: { receivers: [{ id, rate, p50, p99, … }], settings, versions, … }. */
+/** The whole measurement: { rows: [{ id, node, size, rate, p50, p99, cpuUsPerWebhook, … }], settings, versions, … }. */
 export async function measureWebhooks({
-  requests = Number(process.env.BENCH_WEBHOOKS ?? 3000),
-  warmup = Number(process.env.BENCH_WEBHOOKS_WARMUP ?? 300),
-  concurrency = Number(process.env.BENCH_WEBHOOKS_CONCURRENCY ?? 16),
+  requests = Number(process.env.BENCH_WEBHOOKS ?? 6000),
+  warmup = Number(process.env.BENCH_WEBHOOKS_WARMUP ?? 1000),
+  connections = Number(process.env.BENCH_WEBHOOKS_CONNECTIONS ?? 20),
   rounds = Number(process.env.BENCH_WEBHOOKS_ROUNDS ?? 3),
+  nodes = defaultNodes(),
 } = {}) {
-  for (const [name, value] of Object.entries({ requests, warmup, concurrency, rounds })) {
-    if (!Number.isSafeInteger(value) || value < (name === 'warmup' ? 0 : 1)) throw new Error(`${name}: ${value} is not a whole number`);
+  for (const [name, value] of Object.entries({ requests, warmup, connections, rounds })) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name}: ${value} is not a whole number from 1`);
   }
   if (requests % rounds !== 0) throw new Error(`BENCH_WEBHOOKS (${requests}) must divide into ${rounds} rounds`);
   const consumer = consumerDir();
   const installed = join(consumer, 'node_modules/allpass-crypto/package.json');
   if (!existsSync(installed)) throw new Error(`${installed} not found: run \`make pack\` first`);
+  for (const node of nodes) if (!existsSync(node)) throw new Error(`${node} not found: run \`make setup\``);
   const started = performance.now();
   const loadAtStart = loadAverages();
   const { startPostgres, startRedis } = await import(pathToFileURL(join(root, 'tests/stores/services.mjs')).href);
   const key = crypto.randomBytes(32).toString('hex');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const scratch = mkdtempSync(join(os.tmpdir(), 'allpass-webhooks-'));
   let postgres;
   let redis;
   const receivers = [];
   try {
     log('starting PostgreSQL and Redis (persistent: an append-only file, fsync on every write)');
     [postgres, redis] = await Promise.all([startPostgres(), startRedis({ persistent: true })]);
-    for (const spec of RECEIVERS) {
-      const running = await startReceiver({ id: spec.id, key, consumer, postgresUrl: postgres.url, redisUrl: redis.url });
-      receivers.push({ spec, running, batches: [] });
-      log(`${spec.id} listening on ${running.port}`);
+    const only = process.env.BENCH_WEBHOOKS_ONLY?.split(',');
+    const baseline = process.env.BENCH_WEBHOOKS_BASELINE;
+    const specs = RECEIVERS.filter((r) => !only || only.includes(r.id)).map((spec) => ({ spec, consumer }));
+    if (baseline) for (const spec of RECEIVERS.filter((r) => r.id.endsWith('memory'))) specs.push({ spec: { ...spec, id: `${spec.id}@baseline` }, consumer: baseline });
+    for (const node of nodes) {
+      for (const { spec, consumer: dir } of specs) {
+        const running = await startReceiver(node, { id: spec.id.replace('@baseline', ''), key, consumer: dir, postgresUrl: postgres.url, redisUrl: redis.url });
+        receivers.push({ spec, node, running, batches: Object.fromEntries(WEBHOOK_SIZES.map(([label]) => [label, []])) });
+        log(`${spec.id} on Node ${running.node} listening on ${running.port}`);
+      }
     }
-    // Every body before any timing: warm-up + timed, per receiver, each a new applicant.
     let n = 0;
-    for (const receiver of receivers) {
-      receiver.warmup = Array.from({ length: warmup }, () => webhookBody(key, n++));
-      receiver.timed = Array.from({ length: requests }, () => webhookBody(key, n++));
-    }
-    const bodyBytes = receivers[0].timed.reduce((sum, body) => sum + body.length, 0) / requests;
-    const settle = async () => {
-      globalThis.gc?.();
-      for (const { running } of receivers) await request(agent, running.port, 'POST', '/gc');
-    };
-    const cpuOf = async ({ running }) => JSON.parse((await request(agent, running.port, 'GET', '/stats')).body).cpuUs;
-    const pidIn = (file) => Number(readFileSync(file, 'utf8').split('\n')[0].trim());
-    /** The CPU time (ms) of the store's own server so far: the PostgreSQL cluster, or redis-server. */
-    const storeCpuMs = ({ spec }) => {
-      try {
-        if (spec.needs === 'postgres') return cpuMsOf(pidIn(join(postgres.dir, 'data/postmaster.pid')), true);
-        if (spec.needs === 'redis') return cpuMsOf(pidIn(join(redis.dir, 'redis.pid')));
-      } catch {
-        // no pid file: not measured
+    /** One turn: `count` fresh bodies of `size` to `receiver` through autocannon; the turn's numbers. */
+    const turn = async (receiver, size, count) => {
+      const bodiesFile = join(scratch, 'bodies.json');
+      writeFileSync(bodiesFile, JSON.stringify(Array.from({ length: count }, () => webhookBody(key, n++, size))));
+      await side(receiver.running.port, 'POST', '/gc');
+      const stats = async () => JSON.parse(await side(receiver.running.port, 'GET', '/stats'));
+      const before = await stats();
+      const pidIn = (file) => Number(readFileSync(file, 'utf8').split('\n')[0].trim());
+      const storeCpu = () => {
+        try {
+          if (receiver.spec.needs === 'postgres') return cpuMsOf(pidIn(join(postgres.dir, 'data/postmaster.pid')), true);
+          if (receiver.spec.needs === 'redis') return cpuMsOf(pidIn(join(redis.dir, 'redis.pid')));
+        } catch {
+          // no pid file: not measured
+        }
+        return undefined;
+      };
+      const storeBefore = storeCpu();
+      const run = await runChild(process.execPath, '--load', 'ALLPASS_BENCH_WEBHOOK_LOAD', { port: receiver.running.port, bodiesFile, connections });
+      const storeAfter = storeCpu();
+      const after = await stats();
+      // A fast wrong answer is a failure: every webhook answered 200, each sent once, handled once.
+      const handled = after.handled - before.handled;
+      if (run.ok !== count || run.non2xx || run.errors || run.timeouts || run.setups !== count || handled !== count || after.duplicates !== before.duplicates) {
+        throw new Error(`${receiver.spec.id} on Node ${receiver.running.node}: ${count} webhooks sent, ${JSON.stringify(run)}, ${handled} handled, errors ${JSON.stringify(after.errors)}`);
       }
-      return undefined;
+      return { ...run, count, cpuUs: after.cpuUs - before.cpuUs, loadCpuUs: run.cpuUs, storeCpuMs: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore };
     };
 
-    for (const receiver of receivers) {
-      await settle();
-      log(`${receiver.spec.id}: warm-up, ${warmup} webhooks`);
-      const run = await drive(agent, receiver.running.port, receiver.warmup, concurrency);
-      receiver.warmupStatuses = run.statuses;
-    }
     const perRound = requests / rounds;
-    for (let round = 0; round < rounds; round++) {
-      for (const receiver of shuffle(receivers)) {
-        await settle();
-        const before = await cpuOf(receiver);
-        const storeBefore = storeCpuMs(receiver);
-        const run = await drive(agent, receiver.running.port, receiver.timed.slice(round * perRound, (round + 1) * perRound), concurrency);
-        const storeAfter = storeCpuMs(receiver);
-        run.cpuUs = (await cpuOf(receiver)) - before;
-        run.storeCpuMs = storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore;
-        receiver.batches.push(run);
-        log(`round ${round + 1}/${rounds}: ${receiver.spec.id} ${Math.round((perRound / run.wallMs) * 1000)} webhooks/s`);
+    for (const [label, size] of WEBHOOK_SIZES) {
+      for (const receiver of receivers) {
+        log(`${label}: ${receiver.spec.id} on Node ${receiver.running.node}: warm-up, ${warmup} webhooks`);
+        await turn(receiver, size, warmup);
+      }
+      for (let round = 0; round < rounds; round++) {
+        for (const receiver of shuffle(receivers)) {
+          const run = await turn(receiver, size, perRound);
+          receiver.batches[label].push(run);
+          log(`${label} round ${round + 1}/${rounds}: ${receiver.spec.id} on Node ${receiver.running.node}: ${Math.round(perRound / run.seconds)} webhooks/s, ${Math.round(run.cpuUs / perRound)} µs CPU each`);
+        }
       }
     }
 
-    for (const receiver of receivers.filter(({ spec }) => spec.durable)) {
-      log(`${receiver.spec.id}: workers (concurrency ${DRAIN_CONCURRENCY}) apply the ${warmup + requests} kept events`);
-      const storeBefore = storeCpuMs(receiver);
-      const response = await fetch(`http://127.0.0.1:${receiver.running.port}/drain`, { method: 'POST', headers: { 'x-expected': String(warmup + requests) } });
-      receiver.drain = await response.json();
-      const storeAfter = storeCpuMs(receiver);
-      receiver.drain.storeCpuMs = storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore;
-      log(`${receiver.spec.id}: ${Math.round(((warmup + requests) / receiver.drain.ms) * 1000)} events/s processed`);
-    }
-
-    const results = [];
+    const rows = [];
     for (const receiver of receivers) {
       if (receiver.running.child.died) throw new Error(receiver.running.child.died);
-      const stats = JSON.parse((await request(agent, receiver.running.port, 'GET', '/stats')).body);
-      const statuses = {};
-      for (const run of [{ statuses: receiver.warmupStatuses }, ...receiver.batches]) {
-        for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+      for (const [label] of WEBHOOK_SIZES) {
+        const batches = receiver.batches[label];
+        const seconds = sum(batches, (run) => run.seconds);
+        rows.push({
+          id: receiver.spec.id,
+          node: receiver.running.node,
+          size: label,
+          rate: requests / seconds,
+          roundRates: batches.map((run) => perRound / run.seconds),
+          // autocannon's percentiles per round; the table shows their median and worst.
+          p50: batches.map((run) => run.p50).sort((a, b) => a - b)[Math.floor(batches.length / 2)],
+          p99: Math.max(...batches.map((run) => run.p99)),
+          cpuUsPerWebhook: sum(batches, (run) => run.cpuUs) / requests,
+          loadCpuUsPerWebhook: sum(batches, (run) => run.loadCpuUs) / requests,
+          storeCpuUsPerWebhook: batches.some((run) => run.storeCpuMs === undefined) ? undefined : (sum(batches, (run) => run.storeCpuMs) * 1000) / requests,
+          serverVersion: receiver.running.serverVersion,
+          poolMax: receiver.running.poolMax,
+        });
       }
-      const latencies = Float64Array.from(receiver.batches.flatMap((run) => Array.from(run.latencies))).sort();
-      const wallMs = receiver.batches.reduce((sum, run) => sum + run.wallMs, 0);
-      const rates = receiver.batches.map((run) => (perRound / run.wallMs) * 1000);
-      const result = {
-        id: receiver.spec.id,
-        rate: (requests / wallMs) * 1000,
-        roundRates: rates,
-        p50: percentile(latencies, 0.5),
-        p99: percentile(latencies, 0.99),
-        max: latencies[latencies.length - 1],
-        cpuUsPerWebhook: receiver.batches.reduce((sum, run) => sum + run.cpuUs, 0) / requests,
-        storeCpuUsPerWebhook: receiver.batches.some((run) => run.storeCpuMs === undefined) ? undefined : (receiver.batches.reduce((sum, run) => sum + run.storeCpuMs, 0) * 1000) / requests,
-        statuses,
-        handled: stats.handled,
-        errors: stats.errors,
-        serverVersion: receiver.running.serverVersion,
-        poolMax: receiver.running.poolMax,
-      };
-      if (receiver.drain) {
-        const processed = warmup + requests;
-        result.processing = { rate: (processed / receiver.drain.ms) * 1000, cpuUsPerEvent: receiver.drain.cpuUs / processed, storeCpuUsPerEvent: receiver.drain.storeCpuMs === undefined ? undefined : (receiver.drain.storeCpuMs * 1000) / processed };
-      }
-      // A fast wrong answer is a failure: every webhook answered 200 and handled exactly once.
-      const sent = warmup + requests;
-      if (statuses[200] !== sent || stats.handled !== sent) {
-        throw new Error(`${result.id}: ${sent} webhooks sent, answers ${JSON.stringify(statuses)}, ${stats.handled} handled, errors ${JSON.stringify(stats.errors)}`);
-      }
-      results.push(result);
     }
+    const bodyBytes = Object.fromEntries(WEBHOOK_SIZES.map(([label, size]) => [label, webhookBody(key, 0, size).length]));
     return {
       date: new Date().toISOString(),
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
-      node: process.version,
+      loadNode: process.version,
+      nodes: [...new Set(receivers.map((r) => r.running.node))],
       versions: {
         'allpass-crypto': JSON.parse(readFileSync(installed, 'utf8')).version,
         express: versionOf('express'),
+        autocannon: versionOf('autocannon'),
         pg: versionOf('pg'),
         redis: versionOf('redis'),
-        PostgreSQL: results.find((r) => r.id === 'postgres').serverVersion,
-        'Redis server': results.find((r) => r.id === 'redis').serverVersion,
+        PostgreSQL: rows.find((r) => r.id === 'postgres')?.serverVersion,
+        'Redis server': rows.find((r) => r.id === 'redis')?.serverVersion,
       },
-      poolMax: results.find((r) => r.id === 'postgres').poolMax,
+      poolMax: rows.find((r) => r.id === 'postgres')?.poolMax,
       requests,
       warmup,
-      concurrency,
+      connections,
       rounds,
       bodyBytes,
       loadAtStart,
       loadAtEnd: loadAverages(),
       seconds: (performance.now() - started) / 1000,
-      receivers: results,
+      rows,
     };
   } finally {
-    agent.destroy();
     await Promise.all(receivers.map(({ running }) => stopReceiver(running.child)));
     await Promise.allSettled([postgres?.stop(), redis?.stop()]);
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -470,54 +505,83 @@ const fmt = (n, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: d
 /** The section (heading included) for RESULTS.md, from `measureWebhooks()`'s result; or why it was not run. */
 export function webhookSection(result, error) {
   if (!result) return `${HEADING}\n\nNot run: ${error}.\n`;
-  const reference = result.receivers.find((r) => r.id === REFERENCE);
-  const rows = RECEIVERS.map((spec) => {
-    const r = result.receivers.find((x) => x.id === spec.id);
-    const storeCpu = r.storeCpuUsPerWebhook === undefined ? '—' : fmt(r.storeCpuUsPerWebhook);
-    return `| ${spec.server} | ${spec.handler} | ${spec.store} | ${fmt(r.rate)} | ${fmt(Math.min(...r.roundRates))}–${fmt(Math.max(...r.roundRates))} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUsPerWebhook)} | ${storeCpu} | ${fmt(r.rate / reference.rate, 2)}x |`;
-  });
-  const processing = result.receivers.filter((r) => r.processing).map((r) => {
-    const spec = RECEIVERS.find((x) => x.id === r.id);
-    return `| ${spec.store} | ${fmt(r.rate)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.processing.rate)} | ${fmt(r.processing.cpuUsPerEvent)} | ${r.processing.storeCpuUsPerEvent === undefined ? '—' : fmt(r.processing.storeCpuUsPerEvent)} |`;
-  });
+  const find = (id, node, size) => result.rows.find((r) => r.id === id && r.node === node && r.size === size);
+  const tables = [];
+  const checks = [];
+  for (const node of result.nodes) {
+    for (const [size] of WEBHOOK_SIZES) {
+      const rows = RECEIVERS.map((spec) => {
+        const r = find(spec.id, node, size);
+        const bare = find(spec.server === 'Express' ? 'express-bare' : 'http-bare', node, size);
+        const versus = spec.vs ? `${fmt(r.rate / find(spec.vs, node, size).rate, 2)}x` : '—';
+        const storeCpu = r.storeCpuUsPerWebhook === undefined ? '—' : fmt(r.storeCpuUsPerWebhook);
+        return `| ${spec.server} | ${spec.handler} | ${spec.store} | ${fmt(r.rate)} | ${fmt(Math.min(...r.roundRates))}–${fmt(Math.max(...r.roundRates))} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuUsPerWebhook)} | ${spec.id.endsWith('bare') ? '—' : fmt(r.cpuUsPerWebhook - bare.cpuUsPerWebhook)} | ${storeCpu} | ${fmt(r.loadCpuUsPerWebhook)} | ${versus} |`;
+      });
+      tables.push(`### Node ${node}, ${size} payload (${fmt(result.bodyBytes[size])}-byte body)
+
+| server | handler | store | webhooks/s | rounds, webhooks/s | p50 ms | p99 ms | receiver CPU µs/webhook | beyond the bare server, µs | store server CPU µs/webhook | load generator CPU µs/webhook | webhooks/s vs the vendor's snippet on the same server |
+| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}`);
+      const expressCost = find('express-bare', node, size).cpuUsPerWebhook - find('http-bare', node, size).cpuUsPerWebhook;
+      const vendorGap = find('express-vendor', node, size).cpuUsPerWebhook - find('http-vendor', node, size).cpuUsPerWebhook;
+      const here = result.rows.filter((r) => r.node === node && r.size === size);
+      const fastest = Math.max(...here.filter((r) => !r.id.endsWith('bare')).map((r) => r.rate));
+      const bareHttp = find('http-bare', node, size);
+      checks.push(
+        `Node ${node}, ${size}: Express with the vendor's snippet costs ${fmt(vendorGap)} µs of CPU a webhook more than node:http with it, and Express alone (bare) ${fmt(expressCost)} µs more than node:http alone: the Express rows' extra time is Express's own. The load generator spent ${fmt(Math.min(...here.map((r) => r.loadCpuUsPerWebhook)))}-${fmt(Math.max(...here.map((r) => r.loadCpuUsPerWebhook)))} µs of CPU a request and drove the bare node:http server at ${fmt(bareHttp.rate)}/s, ${fmt(bareHttp.rate / fastest, 1)}x the fastest receiver (${fmt(fastest)}/s)`,
+      );
+    }
+  }
   const v = result.versions;
   return `${HEADING}
 
-Measured by \`node benches/webhooks.mjs\` (a step of \`make bench\`) on ${result.date.slice(0, 10)}: ${result.machine}; Node ${result.node};
-allpass-crypto ${v['allpass-crypto']} (the packed tarball, installed in target/npm/consumer); Express ${v.express}; pg ${v.pg}
-(a \`Pool\`, default size ${result.poolMax}); node-redis (\`redis\`) ${v.redis}; PostgreSQL ${v.PostgreSQL}; Redis ${v['Redis server']}.
-Each receiver is its own Node process on 127.0.0.1 (node:http, or Express for the vendor's
-snippet), and \`onEvent\` only counts the event. The load generator is another process on the same
-2 cores: HTTP/1.1 keep-alive, **${result.concurrency} requests in flight**; per receiver
-**${fmt(result.warmup)} warm-up webhooks, then ${fmt(result.requests)} timed**, in ${result.rounds} rounds of
-${fmt(result.requests / result.rounds)} interleaved with the other receivers (a fresh random order each round, every heap
-collected before each turn). Every webhook is a distinct applicant's event (so none waits for
-another's lock: the rate without contention), ${fmt(result.bodyBytes)} bytes of envelope, encrypted afresh by the
-vendor's node:crypto \`encryptData\` before any timing. webhooks/s: the timed webhooks over the sum
-of the rounds' wall time; latency: from the request's first byte written to the answer's last byte
-read, over all ${fmt(result.requests)}; CPU: user + system time per timed webhook of the receiver process, and of the
-store's server (the PostgreSQL cluster with its backends, or redis-server; from /proc), all on the
-same 2 cores. Every answer was 200 and every event was handled once (checked).
-PostgreSQL and Redis are Debian's servers from tests/stores/services.mjs: PostgreSQL with
-\`fsync=off\` (a test cluster: its commits cost no disk flush, unlike a production server), Redis
-with \`appendonly yes\`, \`appendfsync always\` (every write flushed, as a store's Redis must run).
+Measured by \`node benches/webhooks.mjs\` (a step of \`make bench\`) on ${result.date.slice(0, 10)}: ${result.machine};
+receivers on Node ${result.nodes.join(' and ')} (.ci/node-versions), the load generator on Node ${result.loadNode.slice(1)};
+allpass-crypto ${v['allpass-crypto']} (the packed tarball, installed in target/npm/consumer); Express ${v.express}; autocannon ${v.autocannon};
+pg ${v.pg} (a \`Pool\`, default size ${result.poolMax}); node-redis (\`redis\`) ${v.redis}; PostgreSQL ${v.PostgreSQL}; Redis ${v['Redis server']}.
+Each receiver is its own Node process on 127.0.0.1, and \`onEvent\` only counts the event. The load
+generator is autocannon in a process of its own on the same 2 cores: HTTP/1.1 keep-alive,
+**${result.connections} connections**; per receiver and payload size **${fmt(result.warmup)} warm-up webhooks, then ${fmt(result.requests)} timed**, in
+${result.rounds} rounds of ${fmt(result.requests / result.rounds)} interleaved with the other receivers (a fresh random order each round,
+the receiver's heap collected before each turn). Every webhook is a distinct applicant's event
+(so none waits for another's lock: the rate without contention), encrypted afresh by the vendor's
+node:crypto \`encryptData\` just before its turn and sent once. webhooks/s: the timed webhooks over the
+sum of the rounds' durations; p50: the median round's, p99: the worst round's (autocannon's
+latencies); CPU: user + system time per timed webhook of the receiver process, of the store's
+server (the PostgreSQL cluster with its backends, or redis-server; from /proc) and of the load
+generator. "Beyond the bare server": the receiver's CPU less that of the bare receiver on the same
+server (node:http or Express): what the handler itself costs (the bare Express route runs
+\`express.json()\`, which the middleware's route does not: there it is understated by that parse).
+Every answer was 200 and every event
+was handled once, none as a duplicate (checked). PostgreSQL with \`fsync=off\` (a test cluster),
+Redis with \`appendonly yes\`, \`appendfsync always\`.
 **Noisy**: the machine's 2 cores are shared with other work; load average (1, 5, 15 min)
 ${result.loadAtStart} at the start, ${result.loadAtEnd} at the end; the spread of the rounds is shown. Where
 it is wide, compare the CPU columns, which other work disturbs far less. The step took ${fmt(result.seconds)} s.
 
-| server | handler | store | webhooks/s | rounds, webhooks/s | p50 ms | p99 ms | receiver CPU µs/webhook | store server CPU µs/webhook | webhooks/s vs Express + vendor |
-| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${rows.join('\n')}
+${tables.join('\n\n')}
 
-Durable mode (\`durable: true\`): the rows above are its ingestion (verify, keep the delivery, answer
-200: \`onEvent\` is not called there). Processing: after the rounds, \`startWorker\` (concurrency
-${DRAIN_CONCURRENCY}, in the receiver's process) applies every kept event (warm-up and timed) from a backlog; events/s is
-their number over the time until the last was marked done, CPU per event as above.
-
-| store | ingestion webhooks/s | p50 ms | p99 ms | processing events/s | receiver CPU µs/event | store server CPU µs/event |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${processing.join('\n')}
+Sanity checks (where Express's time goes; the load generator against the ceiling). On 2 cores the
+load generator and the receiver share the CPU, so the rates of fast rows are compressed toward
+each other; the CPU columns are not:
+${checks.map((line) => `- ${line}.`).join('\n')}
 `;
+}
+
+/** Replaces the section in RESULTS.md (up to the next `## ` heading), or inserts it before `## Levers`. */
+function writeSection(section) {
+  const path = join(here, 'RESULTS.md');
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const from = text.indexOf(`\n${HEADING}`);
+  let updated;
+  if (from >= 0) {
+    const next = text.indexOf('\n## ', from + 1);
+    updated = `${text.slice(0, from)}\n${section}${next >= 0 ? text.slice(next) : ''}`;
+  } else {
+    const levers = text.indexOf('\n## Levers');
+    updated = levers >= 0 ? `${text.slice(0, levers)}\n${section}${text.slice(levers)}` : `${text.trimEnd()}\n\n${section}`;
+  }
+  writeFileSync(path, updated);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -528,7 +592,23 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   });
   if (process.argv.includes('--serve')) {
     await serve();
+  } else if (process.argv.includes('--load')) {
+    await load();
   } else {
-    await runStep(measureWebhooks, webhookSection, HEADING);
+    let result;
+    try {
+      result = await measureWebhooks();
+    } catch (error) {
+      // For bench.mjs, which writes the cause into RESULTS.md.
+      if (process.argv.includes('--json')) console.log(JSON.stringify({ error: String(error?.message ?? error).split('\n')[0] }));
+      throw error;
+    }
+    if (process.argv.includes('--json')) {
+      console.log(JSON.stringify(result));
+    } else {
+      const section = webhookSection(result);
+      writeSection(section);
+      console.log(section);
+    }
   }
 }

@@ -10,7 +10,7 @@
 // an acceptable payload (`claim`: no one can add to it without the key), and those of every
 // other body. A body's first-seen time is when it first arrived here, never a time its sender
 // wrote. Web-standard JavaScript only.
-import { FingerprintSet } from './fingerprints.mjs';
+import { FingerprintGroup } from './fingerprints.mjs';
 
 /** Other bodies' digests kept (with their first-seen time), at most: a redelivery of garbage older than this is refused as a forgery, which answers it the same. */
 const OTHER_BODIES = 2 ** 14;
@@ -19,8 +19,10 @@ const OTHER_BODIES = 2 ** 14;
 export function createBlockMemory({ blocks }) {
   // A new body adds at least two blocks (IV and one), so capacity / 2 digests outlive the
   // blocks they stand for: a redelivery of a claimed body is never mistaken for a forgery of it.
-  const claimed = { blocks: new FingerprintSet(blocks), bodies: new Map(), maxBodies: Math.ceil(blocks / 2) };
-  const other = { blocks: new FingerprintSet(blocks), bodies: new Map(), maxBodies: Math.min(OTHER_BODIES, Math.ceil(blocks / 2)) };
+  const group = new FingerprintGroup(2, blocks);
+  const [claimedBlocks, otherBlocks] = group.sets;
+  const claimed = { blocks: claimedBlocks, bodies: new Map(), maxBodies: Math.ceil(blocks / 2) };
+  const other = { blocks: otherBlocks, bodies: new Map(), maxBodies: Math.min(OTHER_BODIES, Math.ceil(blocks / 2)) };
 
   function remember(tier, { bodyDigest, words }, firstSeen) {
     for (let i = 0; i < words.length; i += 2) tier.blocks.add(words, i);
@@ -45,7 +47,7 @@ export function createBlockMemory({ blocks }) {
       if (firstSeen !== undefined) return { tampered: false, firstSeen };
       const { words } = delivery;
       for (let i = 0; i < words.length; i += 2) {
-        if (other.blocks.has(words, i) || claimed.blocks.has(words, i)) {
+        if (group.has(words, i)) {
           for (let j = 0; j < words.length; j += 2) other.blocks.add(words, j);
           return { tampered: true, firstSeen: now };
         }

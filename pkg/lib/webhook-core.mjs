@@ -118,17 +118,22 @@ export function webhookCore(options) {
   async function screen(body) {
     const envelope = envelopeOf(body);
     const delivery = await deliveryOf(envelope);
-    // Not hex blocks: nothing to remember, and the core names the format error.
+    // Not a well-formed payload: nothing to remember, and the core names the format error.
     if (!delivery) return { envelope, body, delivery, firstSeen: Date.now() };
     const verdict = await fromStore(() => screener.screen(delivery));
     if (verdict.tampered) throw tampered();
     return { envelope, body, delivery, firstSeen: verdict.firstSeen };
   }
 
+  /** `{ event, payloadJson }`: the webhook decrypted, and its payload's JSON text. */
   async function open(keyed, { envelope, body }) {
     let event;
+    let payloadJson;
     try {
-      event = keyed.parseWebhook(envelope ?? body);
+      // An envelope parsed here is plain data, read as it is; a body parser's object is read as
+      // parseWebhook reads any caller's object (copied through JSON first).
+      if (envelope !== undefined && envelope !== body) [event, payloadJson] = keyed.openParsedWebhook(envelope);
+      else event = keyed.parseWebhook(envelope ?? body);
     } catch (error) {
       throw new Answer(isAllpassError(error) ? 400 : 500, error);
     }
@@ -148,7 +153,7 @@ export function webhookCore(options) {
       }
       if (verdict === false) throw new Answer(400, allpassError('INVALID_PAYLOAD', 'VALIDATE', 'the payload failed your `validate` rule (it returned false)'));
     }
-    return event;
+    return { event, payloadJson: payloadJson ?? JSON.stringify(data) };
   }
 
   /** From here on the body's blocks are kept where garbage cannot push them out, for every process, whatever becomes of the event. */
@@ -156,34 +161,40 @@ export function webhookCore(options) {
     if (delivery && screener.claim) await fromStore(() => screener.claim(delivery));
   }
 
-  /** `{ applicantId, time, eventTime }`: the applicant (null: unordered) and the time to order by. */
+  /**
+   * `{ applicantId, time, eventTime, sentMs }`: the applicant (null: unordered), the time to
+   * order by, and the envelope's `time` in ms (parsed once, here).
+   */
   function order(event, firstSeen) {
+    const sentMs = timeValue(event.time);
     // Refused, not clamped: a clock this far ahead is a fault to see (onError), not to hide.
-    if (timeValue(event.time) > Date.now() + clockSkewMs) {
+    if (sentMs > Date.now() + clockSkewMs) {
       throw new Answer(400, allpassError('INVALID_ENVELOPE', 'FUTURE_TIME', `the webhook envelope's \`time\` is more than ${clockSkewMs / 1000} s in the future (clockSkewMs)`));
     }
     const applicantId = typeof event.data.id === 'string' && event.data.id !== '' ? event.data.id : null;
-    if (applicantId === null) return { applicantId, time: null, eventTime: event.time };
+    if (applicantId === null) return { applicantId, time: null, eventTime: event.time, sentMs };
     let claimed = event.time;
+    let claimedMs = sentMs;
     if (timeOf) {
       try {
         claimed = timeOf(event);
       } catch (error) {
         throw new Answer(500, error, 'callback');
       }
+      claimedMs = timeValue(claimed);
     }
     // A time that is not a date cannot be ordered: a malformed envelope like any other (a
     // custom `timeOf` is the caller's code: 500).
-    if (Number.isNaN(timeValue(claimed))) {
+    if (Number.isNaN(claimedMs)) {
       throw new Answer(timeOf ? 500 : 400, allpassError('INVALID_ENVELOPE', undefined, timeOf ? '`timeOf(event)` did not return a date' : 'the webhook envelope field `time` is not an ISO-8601 time'), timeOf ? 'callback' : undefined);
     }
-    const time = orderTime(claimed, firstSeen);
-    return { applicantId, time, eventTime: time === timeValue(claimed) ? claimed : new Date(time).toISOString() };
+    const time = orderTime(claimedMs, firstSeen);
+    return { applicantId, time, eventTime: time === claimedMs ? claimed : new Date(time).toISOString(), sentMs };
   }
 
   /** The delivery's identities: its body, and its event (payload and time). */
-  async function idsOf(event, delivery) {
-    const ids = [await eventDigest(event)];
+  async function idsOf({ payloadJson }, { sentMs }, delivery) {
+    const ids = [await eventDigest(sentMs, payloadJson)];
     if (delivery) ids.unshift(delivery.bodyDigest);
     return ids;
   }
@@ -205,8 +216,10 @@ export function webhookCore(options) {
   }
 
   /** The store's verdict, then onEvent under its hold: 'handled', 'duplicate' or 'stale'. */
-  async function run(event, { applicantId, time, eventTime }, delivery, context, watch) {
-    const lease = await fromStore(async () => store.begin({ applicantId, time, eventTime, ids: await idsOf(event, delivery) }));
+  async function run(opened, ordered, delivery, context, watch) {
+    const { event } = opened;
+    const { applicantId, time, eventTime } = ordered;
+    const lease = await fromStore(async () => store.begin({ applicantId, time, eventTime, ids: await idsOf(opened, ordered, delivery) }));
     watch.stage('store');
     if (await settled(lease, event)) return lease.outcome;
     try {
@@ -226,11 +239,12 @@ export function webhookCore(options) {
   }
 
   /** Durable mode: the same verdict as `run`, and the delivery kept as received (data encrypted) for the workers: 'enqueued', 'duplicate' or 'stale'. */
-  async function keep(event, { applicantId, time, eventTime }, delivery, envelope, watch) {
+  async function keep(opened, ordered, delivery, envelope, watch) {
     const { status, statusCode, data } = envelope;
-    const verdict = await fromStore(async () => store.enqueue({ applicantId, time, eventTime, ids: await idsOf(event, delivery), envelope: { status, statusCode, data, time: envelope.time } }));
+    const { applicantId, time, eventTime } = ordered;
+    const verdict = await fromStore(async () => store.enqueue({ applicantId, time, eventTime, ids: await idsOf(opened, ordered, delivery), envelope: { status, statusCode, data, time: envelope.time } }));
     watch.stage('store');
-    return (await settled(verdict, event)) ? verdict.outcome : 'enqueued';
+    return (await settled(verdict, opened.event)) ? verdict.outcome : 'enqueued';
   }
 
   async function receive(body, context) {
@@ -244,13 +258,14 @@ export function webhookCore(options) {
       });
       const screened = await screen(body);
       watch.stage('screen');
-      const event = await open(keyed, screened);
+      const opened = await open(keyed, screened);
       watch.stage('open');
       await claim(screened);
       watch.stage('claim');
+      const { event } = opened;
       const ordered = order(event, screened.firstSeen);
-      const outcome = durable ? await keep(event, ordered, screened.delivery, screened.envelope, watch) : await run(event, ordered, screened.delivery, context, watch);
-      watch.publish(outcome === 'handled' ? { outcome, status: 200, keyIndex: event.keyIndex, lagMs: Date.now() - timeValue(event.time) } : { outcome, status: 200, keyIndex: event.keyIndex });
+      const outcome = durable ? await keep(opened, ordered, screened.delivery, screened.envelope, watch) : await run(opened, ordered, screened.delivery, context, watch);
+      watch.publish(outcome === 'handled' ? { outcome, status: 200, keyIndex: event.keyIndex, lagMs: Date.now() - ordered.sentMs } : { outcome, status: 200, keyIndex: event.keyIndex });
       return 200;
     } catch (error) {
       const answer = error instanceof Answer ? error : new Answer(500, error);

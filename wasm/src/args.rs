@@ -196,12 +196,6 @@ pub(crate) fn plain_data(value: &JsValue, name: &str) -> Result<JsValue, Failure
     parse_json(&json).map_err(unreadable)
 }
 
-/// `JSON.parse` of decrypted text. Any failure is `DECRYPT_FAILED`: saying "the padding was
-/// fine but the text is not JSON" would be a padding oracle.
-pub(crate) fn parse_payload(text: &str) -> Result<JsValue, Failure> {
-    parse_json(&js_string(text)).map_err(|_| Failure::Core(Error::DecryptFailed))
-}
-
 /// The webhook body as the vendor's envelope: from the raw text or bytes, or from the object a
 /// body parser already made.
 pub(crate) fn envelope_arg(body: &JsValue) -> Result<Envelope, Failure> {
@@ -235,19 +229,31 @@ pub(crate) fn envelope_arg(body: &JsValue) -> Result<Envelope, Failure> {
             ),
         ));
     };
+    envelope_fields(&parsed)
+}
+
+/// The envelope's four fields from a parsed body: plain data (the host's `JSON.parse` made it,
+/// here or in the package's handler), read with `Reflect.get` (guarded). A string over the
+/// body's limit is not copied (a caller's whole body was checked already; the handler's own
+/// parse was not).
+pub(crate) fn envelope_fields(parsed: &JsValue) -> Result<Envelope, Failure> {
     if !parsed.is_object() || parsed.is_instance_of::<js_sys::Array>() {
-        return Err(Error::not_an_object(&describe(&parsed)).into());
+        return Err(Error::not_an_object(&describe(parsed)).into());
     }
     Ok(Envelope::from_fields(|name| {
-        let value = js_sys::Reflect::get(&parsed, &name.into()).unwrap_or(JsValue::UNDEFINED);
+        let value = js_sys::Reflect::get(parsed, &name.into()).unwrap_or(JsValue::UNDEFINED);
         if value.is_undefined() {
             Field::Missing
         } else if let Some(flag) = value.as_bool() {
             Field::Bool(flag)
         } else if let Some(number) = value.as_f64() {
             Field::Number(number)
-        } else if let Some(text) = value.as_string() {
-            Field::Text(text)
+        } else if let Some(text) = value.dyn_ref::<JsString>() {
+            if text.length() as usize > body_limit() {
+                Field::Other("a string over the length limit (configure({ maxInputLength }))")
+            } else {
+                Field::Text(copy_string(text, Content::Ascii))
+            }
         } else if value.is_null() {
             Field::Other("null")
         } else if value.is_instance_of::<js_sys::Array>() {

@@ -33,13 +33,13 @@ mod error;
 mod string_copy;
 mod text_pieces;
 
-use allpass_crypto::{Cipher, Keyring};
+use allpass_crypto::{Cipher, Envelope, Keyring};
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 use crate::args::{
-    encrypted_arg, envelope_arg, key_arg, key_text_arg, keyring_arg, parse_payload, plaintext_arg,
-    stringify, time_option,
+    encrypted_arg, envelope_arg, envelope_fields, key_arg, key_text_arg, keyring_arg,
+    plaintext_arg, stringify, time_option,
 };
 use crate::error::{run, Failure};
 
@@ -119,7 +119,7 @@ pub fn parse_webhook(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | WebhookEnvelope")] body: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AllpassKey")] key: JsValue,
 ) -> Result<JsValue, JsValue> {
-    run(|| open_webhook(&keyring_arg(&key)?, &body))
+    run(|| Ok(open_webhook(&keyring_arg(&key)?, envelope_arg(&body)?)?.0))
 }
 
 /// Builds the envelope the vendor would send for `data`: `{ status: true, statusCode: 200,
@@ -208,7 +208,7 @@ impl AllpassCipher {
     ) -> Result<JsValue, JsValue> {
         run(|| {
             let encrypted = encrypted_arg(&encrypted_text_with_iv)?;
-            Ok(decrypt_json(&self.keys, &encrypted)?.1)
+            Ok(decrypt_json(&self.keys, &encrypted)?.2)
         })
     }
 
@@ -246,7 +246,19 @@ impl AllpassCipher {
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | WebhookEnvelope")]
         body: JsValue,
     ) -> Result<JsValue, JsValue> {
-        run(|| open_webhook(&self.keys, &body))
+        run(|| Ok(open_webhook(&self.keys, envelope_arg(&body)?)?.0))
+    }
+
+    /// For the package's webhook handler (pkg/lib/webhook-core.mjs), not for applications:
+    /// `parseWebhook` of an envelope that the handler's own `JSON.parse` made, read as it is (a
+    /// caller's object is first copied through JSON). Returns `[webhook, plaintext]`: the
+    /// payload's text, which identifies the event, as decrypted.
+    #[wasm_bindgen(js_name = openParsedWebhook, skip_typescript)]
+    pub fn open_parsed_webhook(&self, envelope: JsValue) -> Result<js_sys::Array, JsValue> {
+        run(|| {
+            let (webhook, text) = open_webhook(&self.keys, envelope_fields(&envelope)?)?;
+            Ok(js_sys::Array::of2(&webhook, &text))
+        })
     }
 
     /// `createWebhook(data, key, options)` with the first key, parsed once.
@@ -260,21 +272,31 @@ impl AllpassCipher {
     }
 }
 
-/// The decrypted JSON value under the first key whose plaintext parses, and that key's index.
-fn decrypt_json(keys: &Keyring, encrypted: &str) -> Result<(usize, JsValue), Failure> {
-    Ok(keys.decrypt_accepted(encrypted, |text| parse_payload(text).ok())?)
+/// Under the first key whose plaintext parses as JSON: that key's index, the plaintext and its
+/// value. A plaintext that is not JSON is `DECRYPT_FAILED`: saying "the padding was fine but the
+/// text is not JSON" would be a padding oracle.
+fn decrypt_json(keys: &Keyring, encrypted: &str) -> Result<(usize, JsString, JsValue), Failure> {
+    let (index, (text, value)) = keys.decrypt_accepted(encrypted, |text| {
+        let text = text_pieces::js_string(text);
+        text_pieces::parse_json(&text)
+            .ok()
+            .map(|value| (text, value))
+    })?;
+    Ok((index, text, value))
 }
 
-fn open_webhook(keys: &Keyring, body: &JsValue) -> Result<JsValue, Failure> {
-    let envelope = envelope_arg(body)?;
-    let (key_index, data) = decrypt_json(keys, &envelope.data)?;
-    Ok(object(&[
+/// The decrypted webhook (the envelope with `data` replaced by the payload, and `keyIndex`),
+/// and the payload's text.
+fn open_webhook(keys: &Keyring, envelope: Envelope) -> Result<(JsValue, JsString), Failure> {
+    let (key_index, text, data) = decrypt_json(keys, &envelope.data)?;
+    let webhook = object(&[
         ("status", envelope.status.into()),
         ("statusCode", envelope.status_code.into()),
         ("time", JsValue::from_str(&envelope.time)),
         ("data", data),
         ("keyIndex", JsValue::from_f64(key_index as f64)),
-    ]))
+    ]);
+    Ok((webhook, text))
 }
 
 fn new_webhook(cipher: &Cipher, data: &JsValue, options: &JsValue) -> Result<JsValue, Failure> {

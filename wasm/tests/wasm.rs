@@ -158,6 +158,56 @@ fn webhooks_round_trip() {
 }
 
 #[wasm_bindgen_test]
+fn the_handlers_parsed_envelope_opens_as_parse_webhook_opens_it_with_the_plaintext() {
+    let cipher = AllpassCipher::new(js(KEY)).expect("key");
+    // Spaces in the plaintext: the text returned is the one decrypted, not re-serialised.
+    let plaintext = r#"{ "id": "a1", "score": 0.97 }"#;
+    let data = String::from(cipher.encrypt_text(js(plaintext)).expect("encrypts"));
+    let body = format!(
+        r#"{{"status":true,"statusCode":200,"data":"{data}","time":"2021-08-20T14:52:33.648Z"}}"#
+    );
+    let opened = cipher.open_parsed_webhook(json(&body)).expect("opens");
+    assert_eq!(opened.length(), 2);
+    assert_eq!(
+        stringify(&opened.get(0)),
+        stringify(&cipher.parse_webhook(js(&body)).expect("parses"))
+    );
+    assert_eq!(opened.get(1).as_string().as_deref(), Some(plaintext));
+    // The same errors as parseWebhook, with the same reasons.
+    let time = r#""time":"t""#;
+    for bad in [
+        format!(r#"{{"status":true,"statusCode":200,{time}}}"#),
+        format!(r#"{{"status":"yes","statusCode":200,"data":"{data}",{time}}}"#),
+        format!(
+            r#"{{"status":true,"statusCode":200,"data":"{}",{time}}}"#,
+            &data[..40]
+        ),
+        format!(
+            r#"{{"status":true,"statusCode":200,"data":"{}",{time}}}"#,
+            "00".repeat(32)
+        ),
+        "[1]".into(),
+    ] {
+        let ours = cipher.open_parsed_webhook(json(&bad));
+        let theirs = cipher.parse_webhook(json(&bad));
+        assert_eq!(
+            (reason_of(ours.clone()), code_of(ours)),
+            (reason_of(theirs.clone()), code_of(theirs)),
+            "{bad}"
+        );
+    }
+    // A string over the input limit is refused before it is copied.
+    configure(json(r#"{"maxInputLength":1}"#)).expect("sets");
+    let long = json(&format!(
+        r#"{{"status":true,"statusCode":200,"data":"{}",{time}}}"#,
+        "0".repeat(70 * 1024)
+    ));
+    let refused = cipher.open_parsed_webhook(long);
+    configure(json(r#"{"maxInputLength":16777216}"#)).expect("restores");
+    assert_eq!(code_of(refused), "INVALID_ENVELOPE");
+}
+
+#[wasm_bindgen_test]
 fn cipher_object_reuses_one_key() {
     let cipher = AllpassCipher::new(js(KEY)).expect("key");
     let wire = String::from(cipher.encrypt(json(r#"{"n":1}"#)).expect("encrypts"));
