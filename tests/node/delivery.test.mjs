@@ -43,12 +43,13 @@ describe('deliveryOf', () => {
 });
 
 describe('eventDigest', () => {
-  it('the payload with its time: equal for equal payloads at the same instant, however written; different at another time', async () => {
-    const data = { id: 'a', stepName: 'inProgress' };
-    const at = await eventDigest({ data, time: '2026-01-01T00:00:00.000Z' });
-    assert.equal(await eventDigest({ data: { ...data }, time: '2026-01-01T00:00:00Z' }), at);
-    assert.notEqual(await eventDigest({ data, time: '2026-01-01T00:00:01.000Z' }), at);
-    assert.notEqual(await eventDigest({ data: { ...data, stepName: 'onHold' }, time: '2026-01-01T00:00:00.000Z' }), at);
+  it('the payload text with its time: equal for the same text at the same instant; different at another instant or for another payload', async () => {
+    const text = JSON.stringify({ id: 'a', stepName: 'inProgress' });
+    const at = await eventDigest(Date.parse('2026-01-01T00:00:00.000Z'), text);
+    assert.match(at, /^[0-9a-f]{32}$/);
+    assert.equal(await eventDigest(Date.parse('2026-01-01T00:00:00Z'), text), at, 'the same instant, however the time was written');
+    assert.notEqual(await eventDigest(Date.parse('2026-01-01T00:00:01.000Z'), text), at);
+    assert.notEqual(await eventDigest(Date.parse('2026-01-01T00:00:00.000Z'), JSON.stringify({ id: 'a', stepName: 'onHold' })), at);
   });
 });
 
