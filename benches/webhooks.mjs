@@ -12,7 +12,10 @@
 // with every row, so a row far from its neighbours shows where its time went. Each receiver is
 // warmed up, then timed in rounds interleaved with the others (a fresh random order each round).
 // PostgreSQL and Redis are Debian's servers, started on free ports in temporary directories by
-// tests/stores/services.mjs and stopped after, even on failure. `--json`: print the measurement
+// tests/stores/services.mjs and stopped after, even on failure. Durable mode (`durable: true`,
+// Redis and PostgreSQL): the rows are its ingestion (the webhook kept, `onEvent` not called);
+// after each payload size's rounds, `startWorker` in the receiver's process applies every event
+// kept (POST /drain), timed with its CPU and the store server's. `--json`: print the measurement
 // as one JSON object and leave RESULTS.md alone (what bench.mjs does; it writes the section
 // itself with `webhookSection`).
 //
@@ -48,7 +51,13 @@ export const RECEIVERS = [
   { id: 'memory', server: 'node:http', handler: '`createNodeMiddleware`', store: '`memoryStore()` (the default)', vs: 'http-vendor' },
   { id: 'redis', server: 'node:http', handler: '`createNodeMiddleware`', store: '`redisStore(client)`, node-redis', needs: 'redis', vs: 'http-vendor' },
   { id: 'postgres', server: 'node:http', handler: '`createNodeMiddleware`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres', vs: 'http-vendor' },
+  { id: 'redis-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`redisStore(client)`, node-redis', needs: 'redis', vs: 'http-vendor', durable: true },
+  { id: 'postgres-durable', server: 'node:http', handler: '`createNodeMiddleware`, `durable: true`', store: '`postgresStore({ pool })`, pg Pool', needs: 'postgres', vs: 'http-vendor', durable: true },
 ];
+/** The workers that apply a durable receiver's kept events (startWorker's concurrency), after each payload size's rounds. */
+const DRAIN_CONCURRENCY = 8;
+/** How long a drain may take before the bench gives up on it. */
+const DRAIN_TIMEOUT_MS = 300_000;
 export const WEBHOOK_SIZES = [['200 B', 200], ['2 KB', 2_000]];
 
 const consumerDir = () => process.env.ALLPASS_CONSUMER_DIR ?? join(root, 'target/npm/consumer');
@@ -69,16 +78,25 @@ const versionOf = (name) => JSON.parse(readFileSync(createRequire(join(here, 'pa
 
 // ---------------------------------------------------------------------------------------------
 // A receiver (`--serve`): listens on 127.0.0.1, prints {"port":N,…} once ready. POST /webhook is
-// the receiver; GET /stats says how many events it handled, what went wrong and its CPU time;
-// POST /gc collects its heap (between turns, so one turn's garbage is not collected in another's).
+// the receiver; GET /stats says how many events it handled (durable: kept), what went wrong and
+// its CPU time; POST /gc collects its heap (between turns, so one turn's garbage is not collected
+// in another's); POST /drain?expected=N (durable receivers) runs the workers until N more events
+// are applied, then stops them, and answers {ms, cpuUs, applied, distinct}.
 
 async function serve() {
-  const { id, key, consumer, postgresUrl, redisUrl } = JSON.parse(process.env.ALLPASS_BENCH_WEBHOOK_SERVER);
+  const { id, key, consumer, postgresUrl, redisUrl, lane } = JSON.parse(process.env.ALLPASS_BENCH_WEBHOOK_SERVER);
   let handled = 0;
+  let kept = 0;
   let duplicates = 0;
   const errors = {};
   const onEvent = () => {
     handled++;
+  };
+  // Durable mode's onEvent (the workers'): each event applied, by its payload's id (one per webhook).
+  const applied = new Set();
+  const onApplied = (event) => {
+    handled++;
+    applied.add(event.data?.id);
   };
   const onDuplicate = () => {
     duplicates++;
@@ -92,7 +110,21 @@ async function serve() {
     if (req.method === 'GET' && req.url === '/stats') {
       const cpu = process.cpuUsage();
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ handled, duplicates, errors, cpuUs: cpu.user + cpu.system }));
+      res.end(JSON.stringify({ handled, kept, duplicates, errors, cpuUs: cpu.user + cpu.system }));
+      return true;
+    }
+    if (req.method === 'POST' && req.url.startsWith('/drain?') && info.drain) {
+      const expected = Number(new URLSearchParams(req.url.slice('/drain?'.length)).get('expected'));
+      info.drain(expected).then(
+        (result) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(result));
+        },
+        (error) => {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: String(error?.message ?? error) }));
+        },
+      );
       return true;
     }
     if (req.method === 'POST' && req.url === '/gc') {
@@ -157,28 +189,55 @@ async function serve() {
       });
     };
   } else {
-    const { createNodeMiddleware } = await import(packageEntry(consumer, '.'));
+    const { createNodeMiddleware, startWorker } = await import(packageEntry(consumer, '.'));
+    const durable = id.endsWith('-durable');
     let store;
-    if (id === 'redis') {
+    // A durable receiver's store has a prefix of its own, one per Node binary (`lane`): a worker
+    // takes any event its store holds, so each drain applies only its own receiver's events.
+    if (id === 'redis' || id === 'redis-durable') {
       const { createClient } = await import('redis');
       const client = createClient({ url: redisUrl });
       client.on('error', (error) => onError(error, { status: 'client' }));
       await client.connect();
       const { redisStore } = await import(packageEntry(consumer, './redis'));
-      store = redisStore(client);
+      store = redisStore(client, { prefix: durable ? `durable:${lane}:` : 'allpass:' });
       await store.migrate();
       info.serverVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1];
-    } else if (id === 'postgres') {
+    } else if (id === 'postgres' || id === 'postgres-durable') {
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({ connectionString: postgresUrl });
       pool.on('error', (error) => onError(error, { status: 'pool' }));
       const { postgresStore } = await import(packageEntry(consumer, './postgres'));
-      store = postgresStore({ pool });
+      store = postgresStore({ pool, prefix: durable ? `durable_${lane}_` : 'allpass_' });
       await store.migrate();
       info.serverVersion = (await pool.query('show server_version')).rows[0].server_version;
       info.poolMax = pool.options.max;
     }
-    const middleware = createNodeMiddleware({ key, onEvent, onDuplicate, onError, ...(store ? { store } : {}) });
+    if (durable) {
+      // Counts the events kept at ingestion (the store's verdict 'queued'), for the check.
+      const enqueue = store.enqueue.bind(store);
+      store.enqueue = async (delivery) => {
+        const verdict = await enqueue(delivery);
+        if (verdict?.outcome === 'queued') kept++;
+        return verdict;
+      };
+      // After a payload size's rounds: workers apply the events kept; how long until `expected`
+      // more have been applied (each once), with this process's CPU meanwhile.
+      info.drain = async (expected) => {
+        const from = handled;
+        const seen = applied.size;
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        const worker = startWorker({ key, store, onEvent: onApplied, onError: (error) => onError(error, { status: 'worker' }), concurrency: DRAIN_CONCURRENCY });
+        while (applied.size - seen < expected && performance.now() - start < DRAIN_TIMEOUT_MS) await new Promise((done) => setTimeout(done, 5));
+        const ms = performance.now() - start;
+        const used = process.cpuUsage(cpu);
+        await worker.stop();
+        return { ms, cpuUs: used.user + used.system, applied: handled - from, distinct: applied.size - seen };
+      };
+    }
+    // In durable mode onEvent is startWorker's, not the middleware's: the request only keeps the event.
+    const middleware = createNodeMiddleware({ key, ...(durable ? { durable: true } : { onEvent }), onDuplicate, onError, ...(store ? { store } : {}) });
     app = (req, res) => {
       if (!side(req, res)) middleware(req, res);
     };
@@ -391,39 +450,57 @@ export async function measureWebhooks({
     if (baseline) for (const spec of RECEIVERS.filter((r) => r.id.endsWith('memory'))) specs.push({ spec: { ...spec, id: `${spec.id}@baseline` }, consumer: baseline });
     for (const node of nodes) {
       for (const { spec, consumer: dir } of specs) {
-        const running = await startReceiver(node, { id: spec.id.replace('@baseline', ''), key, consumer: dir, postgresUrl: postgres.url, redisUrl: redis.url });
-        receivers.push({ spec, node, running, batches: Object.fromEntries(WEBHOOK_SIZES.map(([label]) => [label, []])) });
+        const running = await startReceiver(node, { id: spec.id.replace('@baseline', ''), key, consumer: dir, postgresUrl: postgres.url, redisUrl: redis.url, lane: nodes.indexOf(node) });
+        receivers.push({ spec, node, running, batches: Object.fromEntries(WEBHOOK_SIZES.map(([label]) => [label, []])), drains: {} });
         log(`${spec.id} on Node ${running.node} listening on ${running.port}`);
       }
     }
     let n = 0;
+    const stats = async (receiver) => JSON.parse(await side(receiver.running.port, 'GET', '/stats'));
+    const pidIn = (file) => Number(readFileSync(file, 'utf8').split('\n')[0].trim());
+    /** The CPU time (ms) of the receiver's store server so far; undefined for none, or not measurable. */
+    const storeCpu = (receiver) => {
+      try {
+        if (receiver.spec.needs === 'postgres') return cpuMsOf(pidIn(join(postgres.dir, 'data/postmaster.pid')), true);
+        if (receiver.spec.needs === 'redis') return cpuMsOf(pidIn(join(redis.dir, 'redis.pid')));
+      } catch {
+        // no pid file: not measured
+      }
+      return undefined;
+    };
     /** One turn: `count` fresh bodies of `size` to `receiver` through autocannon; the turn's numbers. */
     const turn = async (receiver, size, count) => {
       const bodiesFile = join(scratch, 'bodies.json');
       writeFileSync(bodiesFile, JSON.stringify(Array.from({ length: count }, () => webhookBody(key, n++, size))));
       await side(receiver.running.port, 'POST', '/gc');
-      const stats = async () => JSON.parse(await side(receiver.running.port, 'GET', '/stats'));
-      const before = await stats();
-      const pidIn = (file) => Number(readFileSync(file, 'utf8').split('\n')[0].trim());
-      const storeCpu = () => {
-        try {
-          if (receiver.spec.needs === 'postgres') return cpuMsOf(pidIn(join(postgres.dir, 'data/postmaster.pid')), true);
-          if (receiver.spec.needs === 'redis') return cpuMsOf(pidIn(join(redis.dir, 'redis.pid')));
-        } catch {
-          // no pid file: not measured
-        }
-        return undefined;
-      };
-      const storeBefore = storeCpu();
+      const before = await stats(receiver);
+      const storeBefore = storeCpu(receiver);
       const run = await runChild(process.execPath, '--load', 'ALLPASS_BENCH_WEBHOOK_LOAD', { port: receiver.running.port, bodiesFile, connections });
-      const storeAfter = storeCpu();
-      const after = await stats();
-      // A fast wrong answer is a failure: every webhook answered 200, each sent once, handled once.
+      const storeAfter = storeCpu(receiver);
+      const after = await stats(receiver);
+      // A fast wrong answer is a failure: every webhook answered 200, each sent once, handled once
+      // (durable: kept once, and not handled yet: the workers apply it after the rounds, checked then).
       const handled = after.handled - before.handled;
-      if (run.ok !== count || run.non2xx || run.errors || run.timeouts || run.setups !== count || handled !== count || after.duplicates !== before.duplicates) {
-        throw new Error(`${receiver.spec.id} on Node ${receiver.running.node}: ${count} webhooks sent, ${JSON.stringify(run)}, ${handled} handled, errors ${JSON.stringify(after.errors)}`);
+      const kept = after.kept - before.kept;
+      const once = receiver.spec.durable ? kept === count && handled === 0 : handled === count;
+      if (run.ok !== count || run.non2xx || run.errors || run.timeouts || run.setups !== count || !once || after.duplicates !== before.duplicates) {
+        throw new Error(`${receiver.spec.id} on Node ${receiver.running.node}: ${count} webhooks sent, ${JSON.stringify(run)}, ${handled} handled, ${kept} kept, errors ${JSON.stringify(after.errors)}`);
       }
       return { ...run, count, cpuUs: after.cpuUs - before.cpuUs, loadCpuUs: run.cpuUs, storeCpuMs: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore };
+    };
+    /** A durable receiver's processing: its workers apply the `count` events it kept; timed, with the store server's CPU. */
+    const drain = async (receiver, count) => {
+      const before = await stats(receiver);
+      const storeBefore = storeCpu(receiver);
+      const result = JSON.parse(await side(receiver.running.port, 'POST', `/drain?expected=${count}`));
+      const storeAfter = storeCpu(receiver);
+      const after = await stats(receiver);
+      // Every event kept was applied, each once, and nothing went wrong.
+      if (result.distinct !== count || result.applied !== count || JSON.stringify(after.errors) !== JSON.stringify(before.errors)) {
+        if (result.error) throw new Error(`${receiver.spec.id} on Node ${receiver.running.node}: the drain failed: ${result.error}`);
+        throw new Error(`${receiver.spec.id} on Node ${receiver.running.node}: ${count} events kept, ${result.distinct} applied (${result.applied} times) in ${Math.round(result.ms)} ms, errors ${JSON.stringify(after.errors)}`);
+      }
+      return { ...result, count, storeCpuMs: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore };
     };
 
     const perRound = requests / rounds;
@@ -438,6 +515,12 @@ export async function measureWebhooks({
           receiver.batches[label].push(run);
           log(`${label} round ${round + 1}/${rounds}: ${receiver.spec.id} on Node ${receiver.running.node}: ${Math.round(perRound / run.seconds)} webhooks/s, ${Math.round(run.cpuUs / perRound)} µs CPU each`);
         }
+      }
+      for (const receiver of receivers.filter((r) => r.spec.durable)) {
+        log(`${label}: ${receiver.spec.id} on Node ${receiver.running.node}: workers (concurrency ${DRAIN_CONCURRENCY}) apply the ${warmup + requests} kept events`);
+        const done = await drain(receiver, warmup + requests);
+        receiver.drains[label] = done;
+        log(`${label}: ${receiver.spec.id} on Node ${receiver.running.node}: ${Math.round((done.count / done.ms) * 1000)} events/s processed, ${Math.round(done.cpuUs / done.count)} µs CPU each`);
       }
     }
 
@@ -461,6 +544,14 @@ export async function measureWebhooks({
           storeCpuUsPerWebhook: batches.some((run) => run.storeCpuMs === undefined) ? undefined : (sum(batches, (run) => run.storeCpuMs) * 1000) / requests,
           serverVersion: receiver.running.serverVersion,
           poolMax: receiver.running.poolMax,
+          // Durable mode: the workers' pass over every event kept (warm-up and timed) of this size.
+          ...(receiver.drains[label] && {
+            processing: (({ count, ms, cpuUs, storeCpuMs }) => ({
+              rate: (count / ms) * 1000,
+              cpuUsPerEvent: cpuUs / count,
+              storeCpuUsPerEvent: storeCpuMs === undefined ? undefined : (storeCpuMs * 1000) / count,
+            }))(receiver.drains[label]),
+          }),
         });
       }
     }
@@ -476,10 +567,11 @@ export async function measureWebhooks({
         autocannon: versionOf('autocannon'),
         pg: versionOf('pg'),
         redis: versionOf('redis'),
-        PostgreSQL: rows.find((r) => r.id === 'postgres')?.serverVersion,
-        'Redis server': rows.find((r) => r.id === 'redis')?.serverVersion,
+        PostgreSQL: rows.find((r) => r.id.startsWith('postgres'))?.serverVersion,
+        'Redis server': rows.find((r) => r.id.startsWith('redis'))?.serverVersion,
       },
-      poolMax: rows.find((r) => r.id === 'postgres')?.poolMax,
+      poolMax: rows.find((r) => r.id.startsWith('postgres'))?.poolMax,
+      drainConcurrency: DRAIN_CONCURRENCY,
       requests,
       warmup,
       connections,
@@ -502,26 +594,34 @@ export async function measureWebhooks({
 
 const fmt = (n, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** The section (heading included) for RESULTS.md, from `measureWebhooks()`'s result; or why it was not run. */
+/** The section (heading included) for RESULTS.md, from `measureWebhooks()`'s result; or why it was not run.
+ * With some receivers only (BENCH_WEBHOOKS_ONLY), the rows measured, and no sanity check that lacks its rows. */
 export function webhookSection(result, error) {
   if (!result) return `${HEADING}\n\nNot run: ${error}.\n`;
   const find = (id, node, size) => result.rows.find((r) => r.id === id && r.node === node && r.size === size);
   const tables = [];
   const checks = [];
+  const processing = [];
   for (const node of result.nodes) {
     for (const [size] of WEBHOOK_SIZES) {
-      const rows = RECEIVERS.map((spec) => {
+      const rows = RECEIVERS.filter((spec) => find(spec.id, node, size)).map((spec) => {
         const r = find(spec.id, node, size);
         const bare = find(spec.server === 'Express' ? 'express-bare' : 'http-bare', node, size);
-        const versus = spec.vs ? `${fmt(r.rate / find(spec.vs, node, size).rate, 2)}x` : '—';
+        const reference = spec.vs && find(spec.vs, node, size);
+        const versus = reference ? `${fmt(r.rate / reference.rate, 2)}x` : '—';
         const storeCpu = r.storeCpuUsPerWebhook === undefined ? '—' : fmt(r.storeCpuUsPerWebhook);
-        return `| ${spec.server} | ${spec.handler} | ${spec.store} | ${fmt(r.rate)} | ${fmt(Math.min(...r.roundRates))}–${fmt(Math.max(...r.roundRates))} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuUsPerWebhook)} | ${spec.id.endsWith('bare') ? '—' : fmt(r.cpuUsPerWebhook - bare.cpuUsPerWebhook)} | ${storeCpu} | ${fmt(r.loadCpuUsPerWebhook)} | ${versus} |`;
+        if (r.processing) {
+          const p = r.processing;
+          processing.push(`| ${node} | ${size} | ${spec.store} | ${fmt(r.rate)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(p.rate)} | ${fmt(p.cpuUsPerEvent)} | ${p.storeCpuUsPerEvent === undefined ? '—' : fmt(p.storeCpuUsPerEvent)} |`);
+        }
+        return `| ${spec.server} | ${spec.handler} | ${spec.store} | ${fmt(r.rate)} | ${fmt(Math.min(...r.roundRates))}–${fmt(Math.max(...r.roundRates))} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpuUsPerWebhook)} | ${spec.id.endsWith('bare') || !bare ? '—' : fmt(r.cpuUsPerWebhook - bare.cpuUsPerWebhook)} | ${storeCpu} | ${fmt(r.loadCpuUsPerWebhook)} | ${versus} |`;
       });
       tables.push(`### Node ${node}, ${size} payload (${fmt(result.bodyBytes[size])}-byte body)
 
 | server | handler | store | webhooks/s | rounds, webhooks/s | p50 ms | p99 ms | receiver CPU µs/webhook | beyond the bare server, µs | store server CPU µs/webhook | load generator CPU µs/webhook | webhooks/s vs the vendor's snippet on the same server |
 | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}`);
+      if (!['express-bare', 'http-bare', 'express-vendor', 'http-vendor'].every((id) => find(id, node, size))) continue;
       const expressCost = find('express-bare', node, size).cpuUsPerWebhook - find('http-bare', node, size).cpuUsPerWebhook;
       const vendorGap = find('express-vendor', node, size).cpuUsPerWebhook - find('http-vendor', node, size).cpuUsPerWebhook;
       const here = result.rows.filter((r) => r.node === node && r.size === size);
@@ -549,22 +649,38 @@ node:crypto \`encryptData\` just before its turn and sent once. webhooks/s: the 
 sum of the rounds' durations; p50: the median round's, p99: the worst round's (autocannon's
 latencies); CPU: user + system time per timed webhook of the receiver process, of the store's
 server (the PostgreSQL cluster with its backends, or redis-server; from /proc) and of the load
-generator. "Beyond the bare server": the receiver's CPU less that of the bare receiver on the same
-server (node:http or Express): what the handler itself costs (the bare Express route runs
-\`express.json()\`, which the middleware's route does not: there it is understated by that parse).
-Every answer was 200 and every event
-was handled once, none as a duplicate (checked). PostgreSQL with \`fsync=off\` (a test cluster),
-Redis with \`appendonly yes\`, \`appendfsync always\`.
+generator (durable rows: of the ingestion). "Beyond the bare server": the receiver's CPU less
+that of the bare receiver on the same server (node:http or Express): what the handler itself
+costs (the bare Express route runs \`express.json()\`, which the middleware's route does not: there
+it is understated by that parse). Every answer was 200 and every event was handled once (durable:
+kept once, then applied once by the workers), none as a duplicate (checked). PostgreSQL with
+\`fsync=off\` (a test cluster), Redis with \`appendonly yes\`, \`appendfsync always\`.
 **Noisy**: the machine's 2 cores are shared with other work; load average (1, 5, 15 min)
 ${result.loadAtStart} at the start, ${result.loadAtEnd} at the end; the spread of the rounds is shown. Where
 it is wide, compare the CPU columns, which other work disturbs far less. The step took ${fmt(result.seconds)} s.
 
 ${tables.join('\n\n')}
+${
+  processing.length
+    ? `
+Durable mode (\`durable: true\`): its rows above are its ingestion (verify, keep the delivery in the
+store, its data still encrypted, answer 200: \`onEvent\` is not called there), each Node binary's
+receiver with a store prefix of its own. Processing: after each payload size's rounds,
+\`startWorker({ key, store, onEvent, concurrency: ${result.drainConcurrency} })\` in the receiver's process applies every
+event it kept (warm-up and timed, ${fmt(result.warmup + result.requests)}) from that backlog, then stops; events/s is their
+number over the time from the workers' start until the last was applied, CPU per event as above
+(the receiver process and the store's server meanwhile).
 
+| Node | payload | store | ingestion webhooks/s | p50 ms | p99 ms | processing events/s | receiver CPU µs/event | store server CPU µs/event |
+| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${processing.join('\n')}
+`
+    : ''
+}
 Sanity checks (where Express's time goes; the load generator against the ceiling). On 2 cores the
 load generator and the receiver share the CPU, so the rates of fast rows are compressed toward
 each other; the CPU columns are not:
-${checks.map((line) => `- ${line}.`).join('\n')}
+${checks.length ? checks.map((line) => `- ${line}.`).join('\n') : '- (not run: their receivers were not measured)'}
 `;
 }
 
@@ -607,7 +723,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       console.log(JSON.stringify(result));
     } else {
       const section = webhookSection(result);
-      writeSection(section);
+      // A few receivers only (BENCH_WEBHOOKS_ONLY): printed, RESULTS.md left alone.
+      if (!process.env.BENCH_WEBHOOKS_ONLY) writeSection(section);
       console.log(section);
     }
   }
