@@ -20,9 +20,10 @@ function writeSection(heading, section) {
   writeFileSync(RESULTS, updated);
 }
 
-/** A step's main, run alone: `measure()`, then its section written into RESULTS.md; with `--json`
- * (bench.mjs) the measurement printed instead, or on failure its cause, for bench.mjs to write. */
-export async function runStep(measure, sectionOf, heading) {
+/** A step's main, run alone: `measure()`, then its section written into RESULTS.md (printed only
+ * when `write` is false: a partial run); with `--json` (bench.mjs) the measurement printed
+ * instead, or on failure its cause, for bench.mjs to write. */
+export async function runStep(measure, sectionOf, heading, { write = true } = {}) {
   let result;
   try {
     result = await measure();
@@ -34,7 +35,7 @@ export async function runStep(measure, sectionOf, heading) {
     console.log(JSON.stringify(result));
   } else {
     const section = sectionOf(result);
-    writeSection(heading, section);
+    if (write) writeSection(heading, section);
     console.log(section);
   }
 }

@@ -36,6 +36,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // The vendor's own functions, as its documentation writes them.
 import { decryptData } from '../tests/node/reference.mjs';
 import { webhookBody } from './webhook-bodies.mjs';
+import { runStep } from './sections.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -684,22 +685,6 @@ ${checks.length ? checks.map((line) => `- ${line}.`).join('\n') : '- (not run: t
 `;
 }
 
-/** Replaces the section in RESULTS.md (up to the next `## ` heading), or inserts it before `## Levers`. */
-function writeSection(section) {
-  const path = join(here, 'RESULTS.md');
-  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const from = text.indexOf(`\n${HEADING}`);
-  let updated;
-  if (from >= 0) {
-    const next = text.indexOf('\n## ', from + 1);
-    updated = `${text.slice(0, from)}\n${section}${next >= 0 ? text.slice(next) : ''}`;
-  } else {
-    const levers = text.indexOf('\n## Levers');
-    updated = levers >= 0 ? `${text.slice(0, levers)}\n${section}${text.slice(levers)}` : `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(path, updated);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -711,21 +696,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   } else if (process.argv.includes('--load')) {
     await load();
   } else {
-    let result;
-    try {
-      result = await measureWebhooks();
-    } catch (error) {
-      // For bench.mjs, which writes the cause into RESULTS.md.
-      if (process.argv.includes('--json')) console.log(JSON.stringify({ error: String(error?.message ?? error).split('\n')[0] }));
-      throw error;
-    }
-    if (process.argv.includes('--json')) {
-      console.log(JSON.stringify(result));
-    } else {
-      const section = webhookSection(result);
-      // A few receivers only (BENCH_WEBHOOKS_ONLY): printed, RESULTS.md left alone.
-      if (!process.env.BENCH_WEBHOOKS_ONLY) writeSection(section);
-      console.log(section);
-    }
+    // A few receivers only (BENCH_WEBHOOKS_ONLY): printed, RESULTS.md left alone.
+    await runStep(measureWebhooks, webhookSection, HEADING, { write: !process.env.BENCH_WEBHOOKS_ONLY });
   }
 }
