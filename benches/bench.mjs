@@ -162,7 +162,7 @@ function step(script, what, node = process.execPath) {
 const webhooks = step('webhooks.mjs', 'webhooks: throughput through node:http and Express, three stores', currentNodes[0]);
 const lambda = step('lambda.mjs', 'AWS Lambda: cold starts');
 
-const { result: instrumentation } = step('observability.mjs', 'instrumentation: the in-process handler with nobody subscribed, with a subscriber, and the hooks alone');
+const { result: instrumentation } = step('observability.mjs', 'instrumentation: the in-process handler with nobody subscribed, with a subscriber, and the hooks alone', currentNodes[0]);
 const instrumentationSection = instrumentation
   ? `## Instrumentation
 
@@ -170,8 +170,9 @@ const instrumentationSection = instrumentation
 benches/observability.mjs): ${fmt(instrumentation.webhookOffUs, 1)} µs a webhook with nobody subscribed to
 \`allpass-crypto:webhook\`, ${fmt(instrumentation.webhookOnUs, 1)} µs with a subscriber (${instrumentation.onCost >= 0 ? '+' : ''}${fmt(instrumentation.onCost * 100, 1)}%). The hooks
 alone while nobody subscribes (\`watchWebhook()\`, five stage marks, a publish): ${fmt(instrumentation.hooksOffNs)} ns, ${fmt(instrumentation.offCost * 100, 3)}% of
-a webhook: instrumentation off costs nothing measurable.`
-  : '## Instrumentation\n\nNot measured in this run.';
+a webhook: instrumentation off costs nothing measurable.
+`
+  : '## Instrumentation\n\nNot measured in this run.\n';
 
 // ---------------------------------------------------------------------------------------------
 // Report.
