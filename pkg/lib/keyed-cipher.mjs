@@ -24,8 +24,9 @@ async function fromFunction(key) {
   return new (wasm().AllpassCipher)(typeof value === 'string' ? value : [...value]);
 }
 
-/** `() => Promise<AllpassCipher>` for a checked `key` option (a key, a list, or a function returning either). */
+/** `() => Promise<AllpassCipher>` for a `key` option (a key, a list, or a function returning either); a TypeError for anything else. */
 export function cipherSource(key) {
+  if (typeof key !== 'function' && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
   let cipher = null;
   let pending = null;
   if (typeof key === 'function') {

@@ -15,7 +15,6 @@
 // The answers carry as little as possible about the plaintext: every body that is malformed,
 // forged or refused gets the same 400 (the cause goes to onError). 200 means handled, stale or
 // already handled; 500 means our side failed (Allpass retries).
-import { isKeyList } from './api.mjs';
 import { deliveryOf, envelopeOf, eventDigest } from './delivery.mjs';
 import { watchWebhook } from './diagnostics.mjs';
 import { allpassError, isAllpassError } from './errors.mjs';
@@ -56,8 +55,7 @@ const tampered = () => new Answer(400, allpassError('TAMPERED', undefined, "the 
 /** The options, checked: what `receive` needs. */
 function settings(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object: { key, onEvent, … }');
-  const { key, onEvent, appKey, lastSeen } = options;
-  if (typeof key !== 'function' && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either (called on the first request)');
+  const { onEvent, appKey, lastSeen } = options;
   if (options.durable) {
     if (onEvent !== undefined) throw new TypeError('with `durable: true`, `onEvent` goes to startWorker({ key, store, onEvent }): the request only keeps the event');
   } else if (typeof onEvent !== 'function') {

@@ -5,7 +5,6 @@
 // ±10% jitter, past 3 days by default), then the event is dead: kept with its attempts and last
 // error, and the applicant's later events go on (Allpass's rule: the newest event wins).
 // Web-standard JavaScript only; the store's `queue` does the engine's part.
-import { isKeyList } from './api.mjs';
 import { publishWorker, workerWatched } from './diagnostics.mjs';
 import { isAllpassError } from './errors.mjs';
 import { cipherSource } from './keyed-cipher.mjs';
@@ -28,7 +27,6 @@ const messageOf = (error) => `${error?.code ? `${error.code}: ` : ''}${error?.me
 export function startWorker(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('startWorker(options): options must be an object: { key, store, onEvent, … }');
   const { key, store, onEvent, onError } = options;
-  if (typeof key !== 'function' && !isKeyList(key)) throw new TypeError('`key` must be the 64-hex-character key, a non-empty list of them (newest first), or a function returning either');
   if (typeof onEvent !== 'function') throw new TypeError('`onEvent(event, context)` must be a function');
   optionalFunction('onError', onError);
   if (store === null || typeof store !== 'object' || typeof store.queue?.claim !== 'function') {
