@@ -380,7 +380,7 @@ describe('npx allpass-crypto events', () => {
 });
 
 describe('the schema\'s versions', () => {
-  // The DDL of the releases before the version table, as they shipped.
+  // The DDL of the release before the version table, as it shipped (6e8b8df).
   const RELEASE_6E8B8DF = (p) => [
     `create table if not exists ${p}applicants (applicant_id text primary key, last_time_ms bigint not null)`,
     `create table if not exists ${p}handled (applicant_id text not null, digest text not null, expires_at timestamptz not null, primary key (applicant_id, digest))`,
@@ -388,32 +388,35 @@ describe('the schema\'s versions', () => {
     `create table if not exists ${p}blocks (fingerprint bigint primary key, body_digest text not null, expires_at timestamptz not null)`,
     `create index if not exists ${p}blocks_expires on ${p}blocks (expires_at)`,
   ];
-  const RELEASE_A7C3C8C = (p) => [
-    ...RELEASE_6E8B8DF(p),
-    `create table if not exists ${p}bodies (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null)`,
-    `create index if not exists ${p}bodies_expires on ${p}bodies (expires_at)`,
-  ];
+  /** The fingerprints of a body's blocks as that release stored them: each block's first 8 bytes, a signed bigint. */
+  const fingerprintsOf = (body) => body.data.match(/.{32}/g).map((block) => BigInt.asIntN(64, BigInt(`0x${block.slice(0, 16)}`)).toString());
 
-  for (const [release, ddl] of [['6e8b8df', RELEASE_6E8B8DF], ['a7c3c8c', RELEASE_A7C3C8C]]) {
-    it(`upgrades a database made by ${release} in place: its applicants and handled deliveries kept, durable mode then works`, async () => {
-      const { postgresStore } = await load('postgres.mjs');
-      const pool = pgPool();
-      const prefix = `u${randomUUID().slice(0, 8)}_`;
-      for (const statement of ddl(prefix)) await pool.query(statement);
-      const id = randomUUID();
-      const newer = envelope(applicantEvent({ id }), keys.current, minutesAgo(1));
-      await pool.query(`insert into ${prefix}applicants values ($1, $2)`, [id, Date.parse(newer.time)]);
-      const store = postgresStore({ pool, prefix });
-      await Promise.all([store.migrate(), store.migrate(), postgresStore({ pool: pgPool(), prefix }).migrate()]);
-      const { rows } = await pool.query(`select version from ${prefix}schema order by version`);
-      assert.deepEqual(rows.map((row) => row.version), [1, 2, 3]);
-      const handler = await handlerOn(store, { durable: true, onEvent: undefined });
-      assert.equal(await handler.send(envelope(applicantEvent({ id }), keys.current, minutesAgo(5))), 200);
-      assert.equal(handler.log.stale.length, 1, 'the applicant\'s last time kept');
-      assert.equal(await handler.send(newer), 200);
-      assert.equal((await store.events.stats()).pending, 1);
-    });
-  }
+  it('upgrades a database made by 6e8b8df in place: its applicants, handled deliveries and live block claims kept, durable mode then works', async () => {
+    const { postgresStore } = await load('postgres.mjs');
+    const pool = pgPool();
+    const prefix = `u${randomUUID().slice(0, 8)}_`;
+    for (const statement of RELEASE_6E8B8DF(prefix)) await pool.query(statement);
+    const id = randomUUID();
+    const newer = envelope(applicantEvent({ id }), keys.current, minutesAgo(1));
+    await pool.query(`insert into ${prefix}applicants values ($1, $2)`, [id, Date.parse(newer.time)]);
+    // Blocks that release saw in another body: one claim still running, one run out.
+    const claimed = envelope(applicantEvent(), keys.current, minutesAgo(2));
+    const lapsed = envelope(applicantEvent(), keys.current, minutesAgo(2));
+    const claim = `insert into ${prefix}blocks select unnest($1::bigint[]), $2, now() + $3 * interval '1 hour'`;
+    await pool.query(claim, [fingerprintsOf(claimed), 'another body, live', 24]);
+    await pool.query(claim, [fingerprintsOf(lapsed), 'another body, run out', -1]);
+    const store = postgresStore({ pool, prefix });
+    await Promise.all([store.migrate(), store.migrate(), postgresStore({ pool: pgPool(), prefix }).migrate()]);
+    const { rows } = await pool.query(`select version from ${prefix}schema order by version`);
+    assert.deepEqual(rows.map((row) => row.version), [1, 2, 3]);
+    const handler = await handlerOn(store, { durable: true, onEvent: undefined });
+    assert.equal(await handler.send(envelope(applicantEvent({ id }), keys.current, minutesAgo(5))), 200);
+    assert.equal(handler.log.stale.length, 1, 'the applicant\'s last time kept');
+    assert.equal(await handler.send(newer), 200);
+    assert.equal(await handler.send(claimed), 400, 'its blocks are still held by the other body');
+    assert.equal(await handler.send(lapsed), 200, 'a claim that had run out is free');
+    assert.equal((await store.events.stats()).pending, 2);
+  });
 
   it('refuses a database newer than the release', async () => {
     const { store, pool, prefix } = await kinds.postgres();

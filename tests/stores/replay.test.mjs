@@ -178,7 +178,25 @@ describe('Redis: what the store keeps', () => {
         cursor = String(next);
         for (const key of batch.map(String)) if (Number(await raw(client, ['PTTL', key])) < 0) kept.push(key.slice(prefix.length));
       } while (cursor !== '0');
-      assert.deepEqual(kept.sort(), ['{blocks}', '{blocks}:bodies', '{blocks}:bodies:expiry', '{blocks}:expiry', `{${id}}:applicant`].sort());
+      assert.deepEqual(kept.sort(), ['{blocks}', '{blocks}:bodies', '{blocks}:bodies:blocks', '{blocks}:bodies:expiry', `{${id}}:applicant`].sort());
+    });
+
+    it(`9. ${kind}: the block claims of the release before (a fingerprint's own expiry) hold until they run out, then are swept`, async () => {
+      const { store, client, prefix } = await kinds[kind]();
+      const one = await handlerOn(store);
+      const claimed = envelope(applicantEvent(), keys.current, minutesAgo(2));
+      const lapsed = envelope(applicantEvent(), keys.current, minutesAgo(2));
+      const fingerprintsOf = (body) => body.data.match(/.{32}/g).map((block) => block.slice(0, 16));
+      for (const [body, holder, expiry] of [[claimed, 'another body, live', Date.now() + DAY_MS], [lapsed, 'another body, run out', Date.now() - 1]]) {
+        for (const fingerprint of fingerprintsOf(body)) {
+          await raw(client, ['HSET', `${prefix}{blocks}`, fingerprint, holder]);
+          await raw(client, ['ZADD', `${prefix}{blocks}:expiry`, String(expiry), fingerprint]);
+        }
+      }
+      assert.equal(await one.send(claimed), 400, 'its blocks are still held by the other body');
+      assert.equal(await one.send(lapsed), 200, 'a claim that had run out is free');
+      const left = (await raw(client, ['ZRANGE', `${prefix}{blocks}:expiry`, '0', '-1'])).map(String);
+      assert.deepEqual(left.sort(), fingerprintsOf(claimed).sort(), 'the run-out claims swept, the live ones kept');
     });
   }
 });

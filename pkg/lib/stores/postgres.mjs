@@ -24,9 +24,9 @@ const SERVER_CUT_AFTER_MS = 1_000;
 
 /**
  * The schema's versions, each a list of statements for tables named `${prefix}…`; `migrate()`
- * runs those above the database's version and records it. Each is safe on a database that has
- * it already, so a database made by a release without the version table (1, or 1 and 2) is
- * brought up to date in place.
+ * runs those above the database's version and records it. The first is safe on a database that
+ * has it already, so one made by the release without the version table is brought up to date in
+ * place.
  */
 const MIGRATIONS = [
   // 1: the first release: the applicants' last times, their handled deliveries, the block memory.
@@ -37,10 +37,14 @@ const MIGRATIONS = [
     `create table if not exists ${t('blocks')} (fingerprint bigint primary key, body_digest text not null, expires_at timestamptz not null)`,
     `create index if not exists ${t('blocks_expires')} on ${t('blocks')} (expires_at)`,
   ],
-  // 2: when each body was first seen.
+  // 2: the block memory by body: a block's claim lives as long as the body that holds it (its
+  // `expires_at`), so keeping a body for good is one row's update, not one per block. The first
+  // release's claims become their bodies' rows, with their latest expiry.
   (t) => [
-    `create table if not exists ${t('bodies')} (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null)`,
+    `create table if not exists ${t('bodies')} (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null, fingerprints bigint[])`,
     `create index if not exists ${t('bodies_expires')} on ${t('bodies')} (expires_at)`,
+    `insert into ${t('bodies')} (body_digest, first_seen_ms, expires_at, fingerprints) select body_digest, (extract(epoch from now()) * 1000)::bigint, max(expires_at), array_agg(fingerprint) from ${t('blocks')} group by body_digest on conflict (body_digest) do nothing`,
+    `alter table ${t('blocks')} drop column if exists expires_at`,
   ],
   // 3: durable mode: the deliveries as received (data still encrypted), in order per applicant.
   (t) => [
@@ -132,10 +136,16 @@ export function postgresStore(options) {
     }
   }
 
+  /** Now and then, up to 1,000 expired bodies go, with the blocks they still hold (one statement: no block outlives its body). */
   function sweep() {
     if (screens++ % SWEEP_EVERY !== 0) return;
-    const expired = (table) => pool.query(`delete from ${t(table)} where ctid in (select ctid from ${t(table)} where expires_at < now() limit 1000)`);
-    Promise.all([expired('blocks'), expired('bodies'), expired('handled')]).catch(() => {});
+    Promise.all([
+      pool.query(`with gone as (
+          delete from ${t('bodies')} where ctid in (select ctid from ${t('bodies')} where expires_at < now() limit 1000) returning body_digest, fingerprints
+        )
+        delete from ${t('blocks')} k using gone where k.fingerprint = any(gone.fingerprints) and k.body_digest = gone.body_digest`),
+      pool.query(`delete from ${t('handled')} where ctid in (select ctid from ${t('handled')} where expires_at < now() limit 1000)`),
+    ]).catch(() => {});
   }
 
   const store = {
@@ -175,30 +185,38 @@ export function postgresStore(options) {
       }
     },
 
-    /** Takes the body's free blocks for its digest (committed at once), then answers whether another body owns one. */
+    /**
+     * Takes the body's free blocks for its digest and answers whether another body holds one,
+     * in one statement (committed at once). A block is free when no body holds it or its body
+     * has expired; a holder this statement cannot see (its commit raced ours) counts as live.
+     * ON CONFLICT DO UPDATE locks every block it meets and answers with its holder after the
+     * update, so two bodies sharing a block, screened at once, cannot both find it free.
+     */
     async screen({ bodyDigest, blocks }) {
       sweep();
       const fingerprints = blocks.map(toBigint);
-      // A claim past its expiry is free: taken over, not counted.
-      await idempotent(`with body as (
-          insert into ${t('bodies')} (body_digest, first_seen_ms, expires_at) values ($2, $4, now() + $3 * interval '1 millisecond')
-          on conflict (body_digest) do update set first_seen_ms = excluded.first_seen_ms, expires_at = excluded.expires_at where ${t('bodies')}.expires_at < now()
+      const { rows } = await idempotent(`with body as (
+          insert into ${t('bodies')} as b (body_digest, first_seen_ms, expires_at, fingerprints) values ($2, $4, now() + $3 * interval '1 millisecond', $1::bigint[])
+          on conflict (body_digest) do update set
+            first_seen_ms = case when b.expires_at < now() then excluded.first_seen_ms else b.first_seen_ms end,
+            expires_at = case when b.expires_at < now() then excluded.expires_at else b.expires_at end
+          returning first_seen_ms
+        ), held as (
+          insert into ${t('blocks')} as k (fingerprint, body_digest)
+          select distinct fingerprint, $2 from unnest($1::bigint[]) as fingerprint order by fingerprint
+          on conflict (fingerprint) do update set body_digest = case
+            when exists (select 1 from ${t('bodies')} o where o.body_digest = k.body_digest and o.expires_at < now()) then excluded.body_digest
+            else k.body_digest end
+          returning body_digest
         )
-        insert into ${t('blocks')} (fingerprint, body_digest, expires_at)
-        select distinct fingerprint, $2, now() + $3 * interval '1 millisecond' from unnest($1::bigint[]) as fingerprint order by fingerprint
-        on conflict (fingerprint) do update set body_digest = excluded.body_digest, expires_at = excluded.expires_at where ${t('blocks')}.expires_at < now()`, [fingerprints, bodyDigest, blockWindowMs, Date.now()]);
-      const { rows } = await pool.query(`select
-          (select first_seen_ms from ${t('bodies')} where body_digest = $2) as first_seen,
-          exists (select 1 from ${t('blocks')} where fingerprint = any($1::bigint[]) and body_digest <> $2 and expires_at > now()) as tampered`, [fingerprints, bodyDigest]);
-      return { tampered: rows[0].tampered, firstSeen: Number(rows[0].first_seen ?? Date.now()) };
+        select (select first_seen_ms from body) as first_seen, exists (select 1 from held where body_digest <> $2) as tampered`,
+        [fingerprints, bodyDigest, blockWindowMs, Date.now()]);
+      return { tampered: rows[0].tampered, firstSeen: Number(rows[0].first_seen) };
     },
 
-    /** Keeps the body's blocks and first-seen time for good. */
-    async claim({ bodyDigest, blocks }) {
-      await idempotent(`with kept as (
-          update ${t('blocks')} set expires_at = 'infinity' where fingerprint = any($1::bigint[]) and body_digest = $2
-        )
-        update ${t('bodies')} set expires_at = 'infinity' where body_digest = $2`, [blocks.map(toBigint), bodyDigest]);
+    /** Keeps the body, and so its blocks and first-seen time, for good. */
+    async claim({ bodyDigest }) {
+      await pool.query(`update ${t('bodies')} set expires_at = 'infinity', fingerprints = null where body_digest = $1`, [bodyDigest]);
     },
 
     async begin({ applicantId, time: exact, ids }) {

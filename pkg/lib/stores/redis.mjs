@@ -51,58 +51,80 @@ const EXTEND = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
-// The block memory, one Cluster slot ({blocks}): KEYS[1] a hash fingerprint → the digest of
-// the body that claimed it, KEYS[2] a zset fingerprint → expiry (ms), KEYS[3] a hash body
-// digest → first seen (ms), KEYS[4] a zset body digest → expiry. A claim with no expiry in the
-// zset is kept for good (the body decrypted to an acceptable payload).
+// The block memory, one Cluster slot ({blocks}), by body: a block's claim lives as long as the
+// body that holds it, so keeping a body for good is one entry taken out of one zset, not one per
+// block. KEYS[1] a hash fingerprint → the digest of the body holding it; KEYS[2] the release
+// before's zset fingerprint → expiry (its claims run out there, and are swept; nothing new goes
+// in); KEYS[3] a hash body digest → first seen (ms); KEYS[4] a zset body digest → expiry, for
+// the bodies not kept for good; KEYS[5] a hash body digest → its fingerprints, so that an
+// expired body's blocks go with it. A holder is live while its expiry is ahead, or it is known
+// with none (kept for good); an unknown holder is the release before's, live while that block's
+// own expiry is ahead.
 
-// ARGV: now, digest, expiry, sweep, fingerprints… Sweeps up to `sweep` expired claims, takes
-// the free blocks for the body (a claim past its expiry is free), records when the body was
-// first seen, and answers {'tampered' | 'clear', first seen}.
+// ARGV: now, digest, expiry, sweep, fingerprints… Sweeps expired claims (`sweep` of the release
+// before's, two bodies), takes the free blocks for the body, records when the body was first
+// seen, and answers {'tampered' | 'clear', first seen}.
 const SCREEN = `
 local now = tonumber(ARGV[1])
-local function sweep(hash, zset, most)
-  local expired = redis.call('ZRANGEBYSCORE', zset, '-inf', now, 'LIMIT', 0, most)
-  for i = 1, #expired, 1000 do
-    local batch = { unpack(expired, i, math.min(i + 999, #expired)) }
-    redis.call('HDEL', hash, unpack(batch))
-    redis.call('ZREM', zset, unpack(batch))
-  end
+local me = ARGV[2]
+local earlier = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+for i = 1, #earlier, 1000 do
+  local batch = { unpack(earlier, i, math.min(i + 999, #earlier)) }
+  redis.call('HDEL', KEYS[1], unpack(batch))
+  redis.call('ZREM', KEYS[2], unpack(batch))
 end
-sweep(KEYS[1], KEYS[2], tonumber(ARGV[4]))
-sweep(KEYS[3], KEYS[4], 2)
+for _, body in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 2)) do
+  for fingerprint in string.gmatch(redis.call('HGET', KEYS[5], body) or '', '%x+') do
+    if redis.call('HGET', KEYS[1], fingerprint) == body then redis.call('HDEL', KEYS[1], fingerprint) end
+  end
+  redis.call('HDEL', KEYS[5], body)
+  redis.call('HDEL', KEYS[3], body)
+  redis.call('ZREM', KEYS[4], body)
+end
+local known = {}
+local function live(holder, fingerprint)
+  if known[holder] == nil then
+    local expiry = redis.call('ZSCORE', KEYS[4], holder)
+    if expiry then known[holder] = tonumber(expiry) > now
+    else known[holder] = redis.call('HEXISTS', KEYS[3], holder) == 1 or 'earlier' end
+  end
+  if known[holder] ~= 'earlier' then return known[holder] end
+  local expiry = redis.call('ZSCORE', KEYS[2], fingerprint)
+  return expiry and tonumber(expiry) > now
+end
 local tampered = false
-for i = 5, #ARGV, 1000 do
-  local last = math.min(i + 999, #ARGV)
-  local owners = redis.call('HMGET', KEYS[1], unpack(ARGV, i, last))
-  for j = 1, #owners do
+for i = 5, #ARGV, 500 do
+  local last = math.min(i + 499, #ARGV)
+  local holders = redis.call('HMGET', KEYS[1], unpack(ARGV, i, last))
+  local taken = {}
+  for j = 1, #holders do
     local fingerprint = ARGV[i + j - 1]
-    local owner = owners[j]
-    local expiry = owner and owner ~= ARGV[2] and redis.call('ZSCORE', KEYS[2], fingerprint)
-    if owner and owner ~= ARGV[2] and not (expiry and tonumber(expiry) <= now) then
-      tampered = true
-    elseif owner ~= ARGV[2] then
-      redis.call('HSET', KEYS[1], fingerprint, ARGV[2])
-      redis.call('ZADD', KEYS[2], ARGV[3], fingerprint)
+    local holder = holders[j]
+    if holder ~= me then
+      if holder and live(holder, fingerprint) then
+        tampered = true
+      else
+        taken[#taken + 1] = fingerprint
+        taken[#taken + 1] = me
+      end
     end
   end
+  if #taken > 0 then redis.call('HSET', KEYS[1], unpack(taken)) end
 end
-local seen = redis.call('HGET', KEYS[3], ARGV[2])
-local expiry = seen and redis.call('ZSCORE', KEYS[4], ARGV[2])
+local seen = redis.call('HGET', KEYS[3], me)
+local expiry = seen and redis.call('ZSCORE', KEYS[4], me)
 if not seen or (expiry and tonumber(expiry) <= now) then
   seen = ARGV[1]
-  redis.call('HSET', KEYS[3], ARGV[2], seen)
-  redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+  redis.call('HSET', KEYS[3], me, seen)
+  redis.call('ZADD', KEYS[4], ARGV[3], me)
+  redis.call('HSET', KEYS[5], me, table.concat(ARGV, ' ', 5))
 end
 if tampered then return {'tampered', seen} end
 return {'clear', seen}`;
 
-// ARGV: digest, fingerprints… Keeps the body's claims for good (out of the expiry zsets).
+// ARGV: digest. Keeps the body, and so its blocks and first-seen time, for good.
 const CLAIM = `
-for i = 2, #ARGV do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[1] then redis.call('ZREM', KEYS[2], ARGV[i]) end
-end
-redis.call('ZREM', KEYS[4], ARGV[1])
+if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then redis.call('HDEL', KEYS[5], ARGV[1]) end
 return 1`;
 
 const SCRIPTS = { BEGIN, COMMIT, RELEASE, EXTEND, SCREEN, CLAIM, ...QUEUE_SCRIPTS };
@@ -160,7 +182,7 @@ export function redisStore(client, options = {}) {
     const tag = `${prefix}{${scope}}`;
     return { lock: `${tag}:lock`, record: `${tag}:applicant`, earlierLast: `${tag}:last` };
   };
-  const blockKeys = [`${prefix}{blocks}`, `${prefix}{blocks}:expiry`, `${prefix}{blocks}:bodies`, `${prefix}{blocks}:bodies:expiry`];
+  const blockKeys = [`${prefix}{blocks}`, `${prefix}{blocks}:expiry`, `${prefix}{blocks}:bodies`, `${prefix}{blocks}:bodies:expiry`, `${prefix}{blocks}:bodies:blocks`];
 
   /** The hold on an applicant: renewed every third of a lease up to maxHoldMs; `signal` aborted a third of a lease before the lock can go. */
   function hold(lock, token, sentAt) {
@@ -209,8 +231,8 @@ export function redisStore(client, options = {}) {
       return { tampered: String(verdict) === 'tampered', firstSeen: Number(seen) };
     },
 
-    async claim({ bodyDigest, blocks }) {
-      await run('CLAIM', blockKeys, [bodyDigest, ...blocks]);
+    async claim({ bodyDigest }) {
+      await run('CLAIM', blockKeys, [bodyDigest]);
     },
 
     async begin({ applicantId, time, ids }) {
