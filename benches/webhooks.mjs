@@ -85,7 +85,7 @@ const versionOf = (name) => JSON.parse(readFileSync(createRequire(join(here, 'pa
 // are applied, then stops them, and answers {ms, cpuUs, applied, distinct}.
 
 async function serve() {
-  const { id, key, consumer, postgresUrl, redisUrl, lane } = JSON.parse(process.env.ALLPASS_BENCH_WEBHOOK_SERVER);
+  const { id, key, consumer, postgresUrl, redisUrl, lane, tag = 'allpass' } = JSON.parse(process.env.ALLPASS_BENCH_WEBHOOK_SERVER);
   let handled = 0;
   let kept = 0;
   let duplicates = 0;
@@ -194,14 +194,15 @@ async function serve() {
     const durable = id.endsWith('-durable');
     let store;
     // A durable receiver's store has a prefix of its own, one per Node binary (`lane`): a worker
-    // takes any event its store holds, so each drain applies only its own receiver's events.
+    // takes any event its store holds, so each drain applies only its own receiver's events. A
+    // baseline build's receivers (`tag`) have their own, its layout may differ.
     if (id === 'redis' || id === 'redis-durable') {
       const { createClient } = await import('redis');
       const client = createClient({ url: redisUrl });
       client.on('error', (error) => onError(error, { status: 'client' }));
       await client.connect();
       const { redisStore } = await import(packageEntry(consumer, './redis'));
-      store = redisStore(client, { prefix: durable ? `durable:${lane}:` : 'allpass:' });
+      store = redisStore(client, { prefix: durable ? `${tag}:durable:${lane}:` : `${tag}:` });
       await store.migrate();
       info.serverVersion = /redis_version:(\S+)/.exec(await client.info('server'))?.[1];
     } else if (id === 'postgres' || id === 'postgres-durable') {
@@ -209,7 +210,7 @@ async function serve() {
       const pool = new pg.Pool({ connectionString: postgresUrl });
       pool.on('error', (error) => onError(error, { status: 'pool' }));
       const { postgresStore } = await import(packageEntry(consumer, './postgres'));
-      store = postgresStore({ pool, prefix: durable ? `durable_${lane}_` : 'allpass_' });
+      store = postgresStore({ pool, prefix: durable ? `${tag}_durable_${lane}_` : `${tag}_` });
       await store.migrate();
       info.serverVersion = (await pool.query('show server_version')).rows[0].server_version;
       info.poolMax = pool.options.max;
@@ -448,10 +449,10 @@ export async function measureWebhooks({
     const only = process.env.BENCH_WEBHOOKS_ONLY?.split(',');
     const baseline = process.env.BENCH_WEBHOOKS_BASELINE;
     const specs = RECEIVERS.filter((r) => !only || only.includes(r.id)).map((spec) => ({ spec, consumer }));
-    if (baseline) for (const spec of RECEIVERS.filter((r) => r.id.endsWith('memory'))) specs.push({ spec: { ...spec, id: `${spec.id}@baseline` }, consumer: baseline });
+    if (baseline) for (const spec of RECEIVERS.filter((r) => r.vs && (!only || only.includes(r.id)))) specs.push({ spec: { ...spec, id: `${spec.id}@baseline` }, consumer: baseline });
     for (const node of nodes) {
       for (const { spec, consumer: dir } of specs) {
-        const running = await startReceiver(node, { id: spec.id.replace('@baseline', ''), key, consumer: dir, postgresUrl: postgres.url, redisUrl: redis.url, lane: nodes.indexOf(node) });
+        const running = await startReceiver(node, { id: spec.id.replace('@baseline', ''), key, consumer: dir, postgresUrl: postgres.url, redisUrl: redis.url, lane: nodes.indexOf(node), tag: spec.id.endsWith('@baseline') ? 'baseline' : 'allpass' });
         receivers.push({ spec, node, running, batches: Object.fromEntries(WEBHOOK_SIZES.map(([label]) => [label, []])), drains: {} });
         log(`${spec.id} on Node ${running.node} listening on ${running.port}`);
       }

@@ -77,6 +77,17 @@ for (const [kind, make] of Object.entries(kinds)) {
       assert.ok(steps.includes(11), 'the newest is handled');
     });
 
+    it('bodies sharing a block, screened at once from both processes: exactly one finds it free, every time', { skip: kind === 'memory' && 'one process: nothing runs at once' }, async () => {
+      const { store, twin } = await make();
+      const hex = (bytes) => Array.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+      for (let round = 0; round < 20; round++) {
+        const shared = hex(8);
+        const bodies = Array.from({ length: 8 }, (_, i) => ({ bodyDigest: hex(16), blocks: i % 2 ? [hex(8), shared, hex(8)] : [shared, hex(8)] }));
+        const verdicts = await Promise.all(bodies.map((body, i) => (i % 2 ? store : twin).screen(body)));
+        assert.equal(verdicts.filter((verdict) => !verdict.tampered).length, 1, `round ${round}: ${JSON.stringify(verdicts)}`);
+      }
+    });
+
     it('a delivery that failed in one process: a forgery of it is refused in another, and its retry is handled there', { skip: kind === 'memory' && 'one process: covered by tests/integrations/captured.test.mjs' }, async () => {
       const { store, twin } = await make();
       let fail = true;

@@ -39,12 +39,15 @@ const MIGRATIONS = [
   ],
   // 2: the block memory by body: a block's claim lives as long as the body that holds it (its
   // `expires_at`), so keeping a body for good is one row's update, not one per block. The first
-  // release's claims become their bodies' rows, with their latest expiry.
+  // release's claims become their bodies' rows, with their latest expiry. The screen is a
+  // function so that its plan is made once a connection, not at every call (it is most of its
+  // cost), through any pooler.
   (t) => [
     `create table if not exists ${t('bodies')} (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null, fingerprints bigint[])`,
     `create index if not exists ${t('bodies_expires')} on ${t('bodies')} (expires_at)`,
     `insert into ${t('bodies')} (body_digest, first_seen_ms, expires_at, fingerprints) select body_digest, (extract(epoch from now()) * 1000)::bigint, max(expires_at), array_agg(fingerprint) from ${t('blocks')} group by body_digest on conflict (body_digest) do nothing`,
     `alter table ${t('blocks')} drop column if exists expires_at`,
+    `create or replace function ${t('screen')}(p_fingerprints bigint[], p_body text, p_window_ms bigint, p_now_ms bigint, out first_seen bigint, out tampered boolean) language plpgsql as $$ begin with body as (insert into ${t('bodies')} as b (body_digest, first_seen_ms, expires_at, fingerprints) values (p_body, p_now_ms, now() + p_window_ms * interval '1 millisecond', p_fingerprints) on conflict (body_digest) do update set first_seen_ms = case when b.expires_at < now() then excluded.first_seen_ms else b.first_seen_ms end, expires_at = case when b.expires_at < now() then excluded.expires_at else b.expires_at end returning b.first_seen_ms), held as (insert into ${t('blocks')} as k (fingerprint, body_digest) select distinct f.fingerprint, p_body from unnest(p_fingerprints) as f (fingerprint) order by f.fingerprint on conflict (fingerprint) do update set body_digest = case when exists (select 1 from ${t('bodies')} o where o.body_digest = k.body_digest and o.expires_at < now()) then excluded.body_digest else k.body_digest end returning k.body_digest) select (select body.first_seen_ms from body), exists (select 1 from held where held.body_digest <> p_body) into first_seen, tampered; end $$`,
   ],
   // 3: durable mode: the deliveries as received (data still encrypted), in order per applicant.
   (t) => [
@@ -187,30 +190,15 @@ export function postgresStore(options) {
 
     /**
      * Takes the body's free blocks for its digest and answers whether another body holds one,
-     * in one statement (committed at once). A block is free when no body holds it or its body
-     * has expired; a holder this statement cannot see (its commit raced ours) counts as live.
-     * ON CONFLICT DO UPDATE locks every block it meets and answers with its holder after the
-     * update, so two bodies sharing a block, screened at once, cannot both find it free.
+     * in one statement (the function `${prefix}screen`, committed at once). A block is free when
+     * no body holds it or its body has expired; a holder this statement cannot see (its commit
+     * raced ours) counts as live. ON CONFLICT DO UPDATE locks every block it meets and answers
+     * with its holder after the update, so two bodies sharing a block, screened at once, cannot
+     * both find it free.
      */
     async screen({ bodyDigest, blocks }) {
       sweep();
-      const fingerprints = blocks.map(toBigint);
-      const { rows } = await idempotent(`with body as (
-          insert into ${t('bodies')} as b (body_digest, first_seen_ms, expires_at, fingerprints) values ($2, $4, now() + $3 * interval '1 millisecond', $1::bigint[])
-          on conflict (body_digest) do update set
-            first_seen_ms = case when b.expires_at < now() then excluded.first_seen_ms else b.first_seen_ms end,
-            expires_at = case when b.expires_at < now() then excluded.expires_at else b.expires_at end
-          returning first_seen_ms
-        ), held as (
-          insert into ${t('blocks')} as k (fingerprint, body_digest)
-          select distinct fingerprint, $2 from unnest($1::bigint[]) as fingerprint order by fingerprint
-          on conflict (fingerprint) do update set body_digest = case
-            when exists (select 1 from ${t('bodies')} o where o.body_digest = k.body_digest and o.expires_at < now()) then excluded.body_digest
-            else k.body_digest end
-          returning body_digest
-        )
-        select (select first_seen_ms from body) as first_seen, exists (select 1 from held where body_digest <> $2) as tampered`,
-        [fingerprints, bodyDigest, blockWindowMs, Date.now()]);
+      const { rows } = await idempotent(`select first_seen, tampered from ${t('screen')}($1, $2, $3, $4)`, [blocks.map(toBigint), bodyDigest, blockWindowMs, Date.now()]);
       return { tampered: rows[0].tampered, firstSeen: Number(rows[0].first_seen) };
     },
 
