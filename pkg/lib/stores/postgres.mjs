@@ -39,15 +39,20 @@ const MIGRATIONS = [
   ],
   // 2: the block memory by body: a block's claim lives as long as the body that holds it (its
   // `expires_at`), so keeping a body for good is one row's update, not one per block. The first
-  // release's claims become their bodies' rows, with their latest expiry. The screen is a
-  // function so that its plan is made once a connection, not at every call (it is most of its
-  // cost), through any pooler.
+  // release claimed blocks only for bodies that decrypted to an acceptable payload: their bodies
+  // are kept for good (the table locked, so an instance of that release still running adds none
+  // meanwhile). The screen is a function so that its plans are made once a connection, not at
+  // every call (they were most of its cost), through any pooler.
   (t) => [
+    `lock table ${t('blocks')} in exclusive mode`,
     `create table if not exists ${t('bodies')} (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null, fingerprints bigint[])`,
     `create index if not exists ${t('bodies_expires')} on ${t('bodies')} (expires_at)`,
-    `insert into ${t('bodies')} (body_digest, first_seen_ms, expires_at, fingerprints) select body_digest, (extract(epoch from now()) * 1000)::bigint, max(expires_at), array_agg(fingerprint) from ${t('blocks')} group by body_digest on conflict (body_digest) do nothing`,
+    `insert into ${t('bodies')} (body_digest, first_seen_ms, expires_at) select distinct body_digest, (extract(epoch from now()) * 1000)::bigint, 'infinity'::timestamptz from ${t('blocks')} on conflict (body_digest) do nothing`,
     `alter table ${t('blocks')} drop column if exists expires_at`,
-    `create or replace function ${t('screen')}(p_fingerprints bigint[], p_body text, p_window_ms bigint, p_now_ms bigint, out first_seen bigint, out tampered boolean) language plpgsql as $$ begin with body as (insert into ${t('bodies')} as b (body_digest, first_seen_ms, expires_at, fingerprints) values (p_body, p_now_ms, now() + p_window_ms * interval '1 millisecond', p_fingerprints) on conflict (body_digest) do update set first_seen_ms = case when b.expires_at < now() then excluded.first_seen_ms else b.first_seen_ms end, expires_at = case when b.expires_at < now() then excluded.expires_at else b.expires_at end returning b.first_seen_ms), held as (insert into ${t('blocks')} as k (fingerprint, body_digest) select distinct f.fingerprint, p_body from unnest(p_fingerprints) as f (fingerprint) order by f.fingerprint on conflict (fingerprint) do update set body_digest = case when exists (select 1 from ${t('bodies')} o where o.body_digest = k.body_digest and o.expires_at < now()) then excluded.body_digest else k.body_digest end returning k.body_digest) select (select body.first_seen_ms from body), exists (select 1 from held where held.body_digest <> p_body) into first_seen, tampered; end $$`,
+    // Every block locked first (in order: no deadlock between two screens), new ones taken; only
+    // then, in later statements (a later snapshot), the holders judged: a holder renewing its
+    // expired body must lock its blocks first, so it cannot slip between our look and our take.
+    `create or replace function ${t('screen')}(p_fingerprints bigint[], p_body text, p_window_ms bigint, p_now_ms bigint, out first_seen bigint, out tampered boolean) language plpgsql as $$ declare others integer; begin with held as (insert into ${t('blocks')} as k (fingerprint, body_digest) select distinct f.fingerprint, p_body from unnest(p_fingerprints) as f (fingerprint) order by f.fingerprint on conflict (fingerprint) do update set body_digest = k.body_digest returning k.body_digest) select count(*) from held where held.body_digest <> p_body into others; tampered := false; if others > 0 then update ${t('blocks')} k set body_digest = p_body from ${t('bodies')} o where k.fingerprint = any(p_fingerprints) and k.body_digest <> p_body and o.body_digest = k.body_digest and o.expires_at < now(); tampered := exists (select 1 from ${t('blocks')} k where k.fingerprint = any(p_fingerprints) and k.body_digest <> p_body); end if; insert into ${t('bodies')} as b (body_digest, first_seen_ms, expires_at, fingerprints) values (p_body, p_now_ms, now() + p_window_ms * interval '1 millisecond', p_fingerprints) on conflict (body_digest) do update set first_seen_ms = case when b.expires_at < now() then excluded.first_seen_ms else b.first_seen_ms end, fingerprints = case when b.expires_at < now() then excluded.fingerprints else b.fingerprints end, expires_at = case when b.expires_at < now() then excluded.expires_at else b.expires_at end returning b.first_seen_ms into first_seen; end $$`,
   ],
   // 3: durable mode: the deliveries as received (data still encrypted), in order per applicant.
   (t) => [
@@ -62,10 +67,14 @@ const MIGRATIONS = [
   ],
 ];
 
-/** The DDL `migrate()` runs (also in the README), for tables named `${prefix}…`: the version table, then every version's statements. */
+/** The DDL `migrate()` runs (also in the README), for tables named `${prefix}…`, to run in one transaction: the version table, every version's statements, and the versions recorded (so that `migrate()` finds them done). */
 export function postgresSchema(prefix = 'allpass_') {
   const t = (name) => `${prefix}${name}`;
-  return [`create table if not exists ${t('schema')} (version integer primary key, applied_at timestamptz not null default now())`, ...MIGRATIONS.flatMap((statements) => statements(t))];
+  return [
+    `create table if not exists ${t('schema')} (version integer primary key, applied_at timestamptz not null default now())`,
+    ...MIGRATIONS.flatMap((statements) => statements(t)),
+    `insert into ${t('schema')} (version) select generate_series(1, ${MIGRATIONS.length}) on conflict (version) do nothing`,
+  ];
 }
 
 /** 16 hex characters → a signed 64-bit integer's decimal text (a bigint column). */
@@ -139,15 +148,15 @@ export function postgresStore(options) {
     }
   }
 
-  /** Now and then, up to 1,000 expired bodies go, with the blocks they still hold (one statement: no block outlives its body). */
+  /** Now and then, up to 1,000 expired bodies go, with the blocks they still hold (one statement: no block outlives its body); the expiry is checked again on the row deleted, which a screen may have renewed since. */
   function sweep() {
     if (screens++ % SWEEP_EVERY !== 0) return;
     Promise.all([
       pool.query(`with gone as (
-          delete from ${t('bodies')} where ctid in (select ctid from ${t('bodies')} where expires_at < now() limit 1000) returning body_digest, fingerprints
+          delete from ${t('bodies')} where ctid in (select ctid from ${t('bodies')} where expires_at < now() limit 1000) and expires_at < now() returning body_digest, fingerprints
         )
         delete from ${t('blocks')} k using gone where k.fingerprint = any(gone.fingerprints) and k.body_digest = gone.body_digest`),
-      pool.query(`delete from ${t('handled')} where ctid in (select ctid from ${t('handled')} where expires_at < now() limit 1000)`),
+      pool.query(`delete from ${t('handled')} where ctid in (select ctid from ${t('handled')} where expires_at < now() limit 1000) and expires_at < now()`),
     ]).catch(() => {});
   }
 
@@ -190,11 +199,10 @@ export function postgresStore(options) {
 
     /**
      * Takes the body's free blocks for its digest and answers whether another body holds one,
-     * in one statement (the function `${prefix}screen`, committed at once). A block is free when
-     * no body holds it or its body has expired; a holder this statement cannot see (its commit
-     * raced ours) counts as live. ON CONFLICT DO UPDATE locks every block it meets and answers
-     * with its holder after the update, so two bodies sharing a block, screened at once, cannot
-     * both find it free.
+     * in one call of the function `${prefix}screen` (committed at once). A block is free when no
+     * body holds it or its body has expired; a body kept for good never expires. The function
+     * locks every block of the body before it judges their holders, so two bodies sharing a
+     * block, screened at once, cannot both find it free.
      */
     async screen({ bodyDigest, blocks }) {
       sweep();

@@ -54,25 +54,19 @@ return 0`;
 // The block memory, one Cluster slot ({blocks}), by body: a block's claim lives as long as the
 // body that holds it, so keeping a body for good is one entry taken out of one zset, not one per
 // block. KEYS[1] a hash fingerprint → the digest of the body holding it; KEYS[2] the release
-// before's zset fingerprint → expiry (its claims run out there, and are swept; nothing new goes
-// in); KEYS[3] a hash body digest → first seen (ms); KEYS[4] a zset body digest → expiry, for
-// the bodies not kept for good; KEYS[5] a hash body digest → its fingerprints, so that an
-// expired body's blocks go with it. A holder is live while its expiry is ahead, or it is known
-// with none (kept for good); an unknown holder is the release before's, live while that block's
-// own expiry is ahead.
+// before's zset fingerprint → expiry, dropped (that release claimed blocks only for bodies that
+// decrypted to an acceptable payload: they are kept for good); KEYS[3] a hash body digest →
+// first seen (ms); KEYS[4] a zset body digest → expiry, for the bodies not kept for good;
+// KEYS[5] a hash body digest → its fingerprints, so that an expired body's blocks go with it. A
+// holder is live while its expiry is ahead, or when it has none (kept for good).
 
-// ARGV: now, digest, expiry, sweep, fingerprints… Sweeps expired claims (`sweep` of the release
-// before's, two bodies), takes the free blocks for the body, records when the body was first
-// seen, and answers {'tampered' | 'clear', first seen}.
+// ARGV: now, digest, expiry, fingerprints… Sweeps two expired bodies with their blocks, takes the
+// free blocks for the body, records when the body was first seen, and answers
+// {'tampered' | 'clear', first seen}.
 const SCREEN = `
 local now = tonumber(ARGV[1])
 local me = ARGV[2]
-local earlier = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
-for i = 1, #earlier, 1000 do
-  local batch = { unpack(earlier, i, math.min(i + 999, #earlier)) }
-  redis.call('HDEL', KEYS[1], unpack(batch))
-  redis.call('ZREM', KEYS[2], unpack(batch))
-end
+redis.call('UNLINK', KEYS[2])
 for _, body in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, 2)) do
   for fingerprint in string.gmatch(redis.call('HGET', KEYS[5], body) or '', '%x+') do
     if redis.call('HGET', KEYS[1], fingerprint) == body then redis.call('HDEL', KEYS[1], fingerprint) end
@@ -82,18 +76,15 @@ for _, body in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT',
   redis.call('ZREM', KEYS[4], body)
 end
 local known = {}
-local function live(holder, fingerprint)
+local function live(holder)
   if known[holder] == nil then
     local expiry = redis.call('ZSCORE', KEYS[4], holder)
-    if expiry then known[holder] = tonumber(expiry) > now
-    else known[holder] = redis.call('HEXISTS', KEYS[3], holder) == 1 or 'earlier' end
+    known[holder] = not expiry or tonumber(expiry) > now
   end
-  if known[holder] ~= 'earlier' then return known[holder] end
-  local expiry = redis.call('ZSCORE', KEYS[2], fingerprint)
-  return expiry and tonumber(expiry) > now
+  return known[holder]
 end
 local tampered = false
-for i = 5, #ARGV, 500 do
+for i = 4, #ARGV, 500 do
   local last = math.min(i + 499, #ARGV)
   local holders = redis.call('HMGET', KEYS[1], unpack(ARGV, i, last))
   local taken = {}
@@ -101,7 +92,7 @@ for i = 5, #ARGV, 500 do
     local fingerprint = ARGV[i + j - 1]
     local holder = holders[j]
     if holder ~= me then
-      if holder and live(holder, fingerprint) then
+      if holder and live(holder) then
         tampered = true
       else
         taken[#taken + 1] = fingerprint
@@ -117,7 +108,7 @@ if not seen or (expiry and tonumber(expiry) <= now) then
   seen = ARGV[1]
   redis.call('HSET', KEYS[3], me, seen)
   redis.call('ZADD', KEYS[4], ARGV[3], me)
-  redis.call('HSET', KEYS[5], me, table.concat(ARGV, ' ', 5))
+  redis.call('HSET', KEYS[5], me, table.concat(ARGV, ' ', 4))
 end
 if tampered then return {'tampered', seen} end
 return {'clear', seen}`;
@@ -227,7 +218,7 @@ export function redisStore(client, options = {}) {
 
     async screen({ bodyDigest, blocks }) {
       const now = Date.now();
-      const [verdict, seen] = await run('SCREEN', blockKeys, [now, bodyDigest, now + blockWindowMs, 2 * blocks.length, ...blocks]);
+      const [verdict, seen] = await run('SCREEN', blockKeys, [now, bodyDigest, now + blockWindowMs, ...blocks]);
       return { tampered: String(verdict) === 'tampered', firstSeen: Number(seen) };
     },
 
