@@ -5,12 +5,13 @@
 // Whatever is still running when this process exits is killed then (the 'exit' hook below), so
 // a failed or interrupted test leaves no server behind.
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PG_BIN = process.env.ALLPASS_PG_BIN ?? findPostgresBin();
+const PGBOUNCER = '/usr/sbin/pgbouncer';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function findPostgresBin() {
@@ -186,6 +187,78 @@ function ping(port) {
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
     });
   });
+}
+
+/**
+ * PgBouncer (Debian's `pgbouncer`) in front of a cluster of `startPostgres()`, in transaction
+ * pooling: each transaction runs on whichever of `poolSize` server connections is free, so
+ * nothing of a session (LISTEN, a prepared statement, a setting) outlives its transaction. On a
+ * free port of 127.0.0.1, trust authentication: `{ port, url, stop() }`. It refuses to run as
+ * root: it runs as `postgres`, on files in a directory of its own.
+ */
+export async function startPgbouncer(postgres, { poolSize = 4 } = {}) {
+  if (!existsSync(PGBOUNCER)) throw new Error(`PgBouncer not found at ${PGBOUNCER}: install the Debian package pgbouncer (.ci/setup)`);
+  const dir = mkdtempSync(join(tmpdir(), 'allpass-pgbouncer-'));
+  const port = await freePort();
+  const pidfile = join(dir, 'pgbouncer.pid');
+  const config = join(dir, 'pgbouncer.ini');
+  const id = `pgbouncer:${dir}`;
+  const pid = () => {
+    try {
+      return Number(readFileSync(pidfile, 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  leftovers.set(id, { pid, dir });
+  writeFileSync(join(dir, 'users.txt'), '"postgres" ""\n');
+  writeFileSync(config, [
+    '[databases]',
+    `postgres = host=127.0.0.1 port=${postgres.port} dbname=postgres user=postgres`,
+    '[pgbouncer]',
+    'listen_addr = 127.0.0.1',
+    `listen_port = ${port}`,
+    'unix_socket_dir =',
+    'auth_type = trust',
+    `auth_file = ${join(dir, 'users.txt')}`,
+    'pool_mode = transaction',
+    `default_pool_size = ${poolSize}`,
+    'max_client_conn = 500',
+    `pidfile = ${pidfile}`,
+    `logfile = ${join(dir, 'pgbouncer.log')}`,
+    '',
+  ].join('\n'));
+  for (const file of [dir, config, join(dir, 'users.txt')]) chownSync(file, ...uidGid('postgres'));
+  await new Promise((resolve, reject) => {
+    execFile('runuser', ['-u', 'postgres', '--', PGBOUNCER, '-d', config], { cwd: dir, timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`pgbouncer failed to start: ${stderr || stdout || error.message}`)) : resolve()));
+  });
+  await until('PgBouncer', () => new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  }));
+  let stopped = false;
+  return {
+    port,
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const running = pid();
+      if (running) {
+        try {
+          process.kill(running, 'SIGTERM'); // immediate shutdown
+        } catch {
+          // already gone
+        }
+        await waitGone(running, 5_000);
+      }
+      leftovers.delete(id);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
