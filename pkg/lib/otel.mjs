@@ -23,8 +23,9 @@ function attributesOf(message) {
  * Starts publishing every webhook as a span (`allpass.webhook`, with one child span a stage) and
  * as metrics: `allpass.webhooks` (a counter by outcome, status and code), `allpass.webhook.duration`
  * and `allpass.webhook.stage.duration` (histograms, ms), `allpass.webhook.lag` (ms from the
- * envelope's `time` to the event handled). Durable mode's workers: `allpass.worker.events` (a
- * counter by outcome: applied, retried, dead, taken-over), `allpass.worker.duration` (ms) and
+ * envelope's `time` to the event handled). Durable mode's workers: a span an attempt
+ * (`allpass.worker.attempt`, an error unless applied), `allpass.worker.events` (a counter by
+ * outcome: applied, retried, dead, taken-over), `allpass.worker.duration` (ms) and
  * `allpass.worker.backlog` (a gauge: pending events, by state pending and dead). Returns `{ stop() }`.
  * @param {{ tracer?: import('@opentelemetry/api').Tracer, meter?: import('@opentelemetry/api').Meter }} [options]
  */
@@ -71,6 +72,10 @@ export function instrument({ tracer = trace.getTracer(NAME), meter = metrics.get
     workerEvents.add(1, attributes);
     workerDuration.record(message.durationMs, attributes);
     if (message.lagMs !== undefined) lag.record(message.lagMs, attributes);
+    const end = Date.now();
+    const span = tracer.startSpan('allpass.worker.attempt', { kind: SpanKind.CONSUMER, startTime: end - message.durationMs, attributes: { ...attributes, 'allpass.attempt': message.attempt } });
+    if (message.outcome !== 'applied') span.setStatus({ code: SpanStatusCode.ERROR, message: message.code ?? message.outcome });
+    span.end(end);
   };
 
   diagnostics.subscribe(WEBHOOK_CHANNEL, listener);

@@ -189,13 +189,14 @@ describeServer(
 );
 
 describe("allpass-crypto/otel: durable mode's worker channel", () => {
-  it('each attempt counted by outcome with its time and lag, the backlog as a gauge', () =>
+  it('each attempt a span and counted by outcome with its time and lag, the backlog as a gauge', () =>
     withInstalled(['@opentelemetry/api'], async (installed) => {
       const { instrument, WORKER_CHANNEL } = await import(pathToFileURL(join(installed.dir, 'node_modules/allpass-crypto/otel.mjs')).href);
       const exported = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
       const reader = new PeriodicExportingMetricReader({ exporter: exported, exportIntervalMillis: 3_600_000 });
       const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
-      const instrumented = instrument({ tracer: new BasicTracerProvider().getTracer('test'), meter });
+      const spans = new InMemorySpanExporter();
+      const instrumented = instrument({ tracer: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('test'), meter });
       const channel = diagnostics.channel(WORKER_CHANNEL);
       channel.publish({ outcome: 'retried', attempt: 1, durationMs: 3, delayMs: 10_000, code: 'STORE_FAILED' });
       channel.publish({ outcome: 'applied', attempt: 2, durationMs: 4, lagMs: 60_000 });
@@ -207,6 +208,11 @@ describe("allpass-crypto/otel: durable mode's worker channel", () => {
       assert.deepEqual(points('allpass.worker.events').sort(), [['applied', 1], ['retried', 1]]);
       assert.deepEqual(points('allpass.worker.backlog').sort(), [['dead', 2], ['pending', 7]]);
       assert.equal(metrics['allpass.worker.duration'].dataPoints.length, 2);
+      const attempts = spans.getFinishedSpans().map((span) => ({ name: span.name, attempt: span.attributes['allpass.attempt'], outcome: span.attributes['allpass.outcome'], code: span.attributes['allpass.error.code'], error: span.status.code === 2 }));
+      assert.deepEqual(attempts, [
+        { name: 'allpass.worker.attempt', attempt: 1, outcome: 'retried', code: 'STORE_FAILED', error: true },
+        { name: 'allpass.worker.attempt', attempt: 2, outcome: 'applied', code: undefined, error: false },
+      ]);
     }));
 });
 
