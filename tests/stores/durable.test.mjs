@@ -141,6 +141,28 @@ describe('durable mode: workers', () => {
     assert.deepEqual(await store.events.stats(), { pending: 0, oldestPendingMs: null, dead: 0, done: 60 });
   });
 
+  it('connections lost after a worker stopped, and while it runs: the process goes on, the worker listens again', async () => {
+    const { handler, store, applied, rows } = await durableSetup();
+    const { startWorker } = await load('node.mjs');
+    const admin = pgPool(1); // one connection, never among the others it drops
+    const dropOthers = () => admin.query("select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and datname = current_database() and backend_type = 'client backend'");
+    const listening = () => admin.query("select 1 from pg_stat_activity where query like 'listen %' and state = 'idle'").then(({ rows: found }) => found.length > 0);
+    const first = startWorker({ key: keys.current, store, onEvent: insertApplied(applied), pollMs: 600_000 });
+    await until(listening, 'the first worker listening');
+    await first.stop();
+    await dropOthers(); // its listening connection, back in the pool, lost
+    const second = startWorker({ key: keys.current, store, onEvent: insertApplied(applied), pollMs: 600_000 });
+    try {
+      await until(listening, 'the second worker listening');
+      await dropOthers(); // lost while it runs: it listens again
+      await until(listening, 'the second worker listening again');
+      assert.equal(await handler.send(envelope(applicantEvent({ stepName: 'after the losses' }), keys.current)), 200);
+      await until(async () => (await rows()).length === 1, 'applied, woken by NOTIFY (the poll is 10 minutes)');
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('an onEvent that hangs: signal aborted at maxHoldMs, its write rolled back, the event retried and applied once', async () => {
     const { handler, store, applied, rows } = await durableSetup();
     const { startWorker } = await load('node.mjs');

@@ -28,6 +28,24 @@ export function flipIv(body, at, flip) {
   return { ...body, data: iv.toString('hex') + body.data.slice(32) };
 }
 
+/**
+ * An `onEvent` that takes 5 ms: `{ onEvent, handled, most() }`, the steps it handled in the order
+ * it finished them, and how many ran at once at the most.
+ */
+export function overlapRecorder() {
+  let active = 0;
+  let most = 0;
+  const handled = [];
+  const onEvent = async (event) => {
+    active++;
+    most = Math.max(most, active);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    handled.push(event.data.stepName);
+    active--;
+  };
+  return { onEvent, handled, most: () => most };
+}
+
 /** Resolves once `check()` is truthy (polled every 20 ms), or fails after `ms`. */
 export async function until(check, what, ms = 20_000) {
   const giveUp = Date.now() + ms;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { applicantEvent, envelope, flipIv, keys, minutesAgo, until, useStores } from './harness.mjs';
+import { applicantEvent, envelope, flipIv, keys, minutesAgo, overlapRecorder, until, useStores } from './harness.mjs';
 import { startPgbouncer } from './services.mjs';
 
 const ctx = useStores();
@@ -42,25 +42,17 @@ describe('postgresStore behind PgBouncer (transaction pooling)', () => {
 
   it('inline: one applicant\'s events at once from two handlers never overlap and end in order; a redelivery is a duplicate, a forgery refused', async () => {
     const { store, twin } = await bouncedStore();
-    let active = 0;
-    let most = 0;
-    const handled = [];
-    const slow = async (event) => {
-      active++;
-      most = Math.max(most, active);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      handled.push(Number(event.data.stepName));
-      active--;
-    };
-    const one = await handlerOn(store, { onEvent: slow });
-    const two = await handlerOn(twin, { onEvent: slow });
+    const { onEvent, handled, most } = overlapRecorder();
+    const one = await handlerOn(store, { onEvent });
+    const two = await handlerOn(twin, { onEvent });
     const id = randomUUID();
     const bodies = Array.from({ length: 10 }, (_, i) => envelope(applicantEvent({ id, stepName: String(i) }), keys.current, minutesAgo(1 - i / 100)));
     const statuses = await Promise.all(bodies.map((body, i) => (i % 2 ? one : two).send(body)));
     assert.ok(statuses.every((status) => status === 200), `${statuses}`);
-    assert.equal(most, 1, 'never two onEvent at once for one applicant');
-    assert.deepEqual(handled, [...handled].sort((a, b) => a - b), 'never an older one after a newer one');
-    assert.ok(handled.includes(9), 'the newest handled');
+    assert.equal(most(), 1, 'never two onEvent at once for one applicant');
+    const steps = handled.map(Number);
+    assert.deepEqual(steps, [...steps].sort((a, b) => a - b), 'never an older one after a newer one');
+    assert.ok(steps.includes(9), 'the newest handled');
     const before = handled.length;
     assert.equal(await one.send(bodies[9]), 200);
     assert.equal(one.log.duplicates.length, 1, 'a redelivery');

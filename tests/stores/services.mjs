@@ -83,6 +83,15 @@ async function waitGone(pid, grace = 10_000) {
   if (alive(pid)) throw new Error(`process ${pid} survived SIGKILL`);
 }
 
+/** The pid a daemon wrote to `file`, or undefined while there is none. */
+function pidIn(file) {
+  try {
+    return Number(readFileSync(file, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Tries `probe` every 50 ms until it resolves true, for at most `ms`. */
 async function until(what, probe, ms = 30_000) {
   for (let waited = 0; waited < ms; waited += 50) {
@@ -203,13 +212,7 @@ export async function startPgbouncer(postgres, { poolSize = 4 } = {}) {
   const pidfile = join(dir, 'pgbouncer.pid');
   const config = join(dir, 'pgbouncer.ini');
   const id = `pgbouncer:${dir}`;
-  const pid = () => {
-    try {
-      return Number(readFileSync(pidfile, 'utf8').trim()) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const pid = () => pidIn(pidfile);
   leftovers.set(id, { pid, dir });
   writeFileSync(join(dir, 'users.txt'), '"postgres" ""\n');
   writeFileSync(config, [
@@ -276,13 +279,7 @@ export async function startRedis({ persistent = false } = {}) {
   const port = await freePort();
   const pidfile = join(dir, 'redis.pid');
   const id = `redis:${dir}`;
-  const pid = () => {
-    try {
-      return Number(readFileSync(pidfile, 'utf8').trim()) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const pid = () => pidIn(pidfile);
   leftovers.set(id, { pid, dir });
   const start = async () => {
     rmSync(pidfile, { force: true });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { applicantEvent, envelope, here, keys, minutesAgo, raw, useStores } from './harness.mjs';
+import { applicantEvent, envelope, here, keys, minutesAgo, overlapRecorder, raw, useStores } from './harness.mjs';
 
 const ctx = useStores();
 const { kinds, handlerOn, load, closers } = ctx;
@@ -64,23 +64,14 @@ for (const [kind, make] of Object.entries(kinds)) {
 
     it('one at a time: concurrent events of one applicant never overlap in onEvent, across both handlers', async () => {
       const { store, twin } = await make();
-      let active = 0;
-      let most = 0;
-      const handled = [];
-      const slow = async (event) => {
-        active++;
-        most = Math.max(most, active);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        handled.push(event.data.stepName);
-        active--;
-      };
-      const one = await handlerOn(store, { onEvent: slow });
-      const two = await handlerOn(twin, { onEvent: slow });
+      const { onEvent, handled, most } = overlapRecorder();
+      const one = await handlerOn(store, { onEvent });
+      const two = await handlerOn(twin, { onEvent });
       const id = randomUUID();
       const bodies = Array.from({ length: 12 }, (_, i) => envelope(applicantEvent({ id, stepName: `step-${i}` }), keys.current, minutesAgo(1 - i / 100)));
       const statuses = await Promise.all(bodies.map((body, i) => (i % 2 ? one : two).send(body)));
       assert.ok(statuses.every((status) => status === 200), `${statuses}`);
-      assert.equal(most, 1, 'never two onEvent at once for one applicant');
+      assert.equal(most(), 1, 'never two onEvent at once for one applicant');
       // Handled in some order; never an older one after a newer one.
       const steps = handled.map((step) => Number(step.split('-')[1]));
       assert.deepEqual(steps, [...steps].sort((a, b) => a - b));

@@ -91,28 +91,43 @@ export function postgresQueue({ pool, prefix, checkout, rollback }) {
         where id = $1 and locked_by = $2 and state = 'pending'`, [job.id, owner, dead, delayMs, String(message).slice(0, ERROR_CHARS)]);
     },
 
-    /** Calls `wake` on every NOTIFY; listens again after a lost connection (the workers poll meanwhile). */
+    /**
+     * Calls `wake` on every NOTIFY; listens again after a lost connection (the workers poll
+     * meanwhile). The listening client always has an `error` listener while it is ours (an error
+     * on a checked-out client with none crashes Node), and is given back once, by whoever lets
+     * it go first: its loss or `close()`.
+     */
     listen(wake) {
-      let client;
+      let held; // { client, lost }: the listening client, while it is ours
       let closed = false;
       let timer;
+      const letGo = () => {
+        const current = held;
+        held = undefined;
+        current?.client.off('error', current.lost);
+        return current?.client;
+      };
       const connect = async () => {
         if (closed) return;
+        let client;
         try {
           client = await pool.connect();
+          if (closed) return client.release();
           const lost = (error) => {
-            client.off('error', lost);
+            if (held?.client !== client) return;
+            letGo();
             client.release(error ?? true);
-            client = undefined;
             if (!closed) timer = setTimeout(connect, 500);
           };
+          held = { client, lost };
           client.on('error', lost);
           client.on('notification', () => wake());
           await client.query(`listen "${channel}"`);
           wake(); // what came while not listening
-        } catch {
-          client?.release(true);
-          client = undefined;
+        } catch (error) {
+          if (client && held?.client !== client) return; // its loss already let it go, and listens again
+          letGo();
+          client?.release(error ?? true);
           if (!closed) timer = setTimeout(connect, 500);
         }
       };
@@ -122,14 +137,17 @@ export function postgresQueue({ pool, prefix, checkout, rollback }) {
           closed = true;
           clearTimeout(timer);
           await started;
+          const client = letGo();
           if (!client) return;
-          const listener = client;
-          client = undefined;
+          const ignore = () => {};
+          client.on('error', ignore);
           try {
-            await listener.query(`unlisten "${channel}"`);
-            listener.release();
+            await client.query(`unlisten "${channel}"`);
+            client.release();
           } catch (error) {
-            listener.release(error);
+            client.release(error);
+          } finally {
+            client.off('error', ignore);
           }
         },
       };
