@@ -6,7 +6,7 @@
 // the schema's versions and the upgrade in place of databases made by the earlier releases.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import diagnostics from 'node:diagnostics_channel';
@@ -412,6 +412,8 @@ describe('the schema\'s versions', () => {
   ];
   /** The fingerprints of a body's blocks as that release stored them: each block's first 8 bytes, a signed bigint. */
   const fingerprintsOf = (body) => body.data.match(/.{32}/g).map((block) => BigInt.asIntN(64, BigInt(`0x${block.slice(0, 16)}`)).toString());
+  /** A body's digest as that release and this one compute it: the first 128 bits of the SHA-256 of its lowercase hex. */
+  const digestOf = (body) => createHash('sha256').update(body.data.trim().toLowerCase()).digest('hex').slice(0, 32);
 
   it('upgrades a database made by 6e8b8df in place: its applicants, handled deliveries and block claims kept (for good: that release claimed only bodies that decrypted), durable mode then works', async () => {
     const { postgresStore } = await load('postgres.mjs');
@@ -424,9 +426,12 @@ describe('the schema\'s versions', () => {
     // Blocks that release claimed for another body: one claim still running, one run out.
     const claimed = envelope(applicantEvent(), keys.current, minutesAgo(2));
     const lapsed = envelope(applicantEvent(), keys.current, minutesAgo(2));
+    // And a body that release accepted (its blocks claimed by its own digest), redelivered after the upgrade.
+    const accepted = envelope(applicantEvent(), keys.current, minutesAgo(2));
     const claim = `insert into ${prefix}blocks select unnest($1::bigint[]), $2, now() + $3 * interval '1 hour'`;
     await pool.query(claim, [fingerprintsOf(claimed), 'another body, live', 24]);
     await pool.query(claim, [fingerprintsOf(lapsed), 'another body, run out', -1]);
+    await pool.query(claim, [fingerprintsOf(accepted), digestOf(accepted), 24]);
     const store = postgresStore({ pool, prefix });
     await Promise.all([store.migrate(), store.migrate(), postgresStore({ pool: pgPool(), prefix }).migrate()]);
     const { rows } = await pool.query(`select version from ${prefix}schema order by version`);
@@ -437,7 +442,8 @@ describe('the schema\'s versions', () => {
     assert.equal(await handler.send(newer), 200);
     assert.equal(await handler.send(claimed), 400, 'its blocks are still held by the other body');
     assert.equal(await handler.send(lapsed), 400, 'held for good too');
-    assert.equal((await store.events.stats()).pending, 1);
+    assert.equal(await handler.send(accepted), 200, 'its own blocks: a redelivery, not a forgery');
+    assert.equal((await store.events.stats()).pending, 2);
   });
 
   it('refuses a database newer than the release', async () => {

@@ -4,7 +4,7 @@
 // made afresh stands for a restart. Each test is one finding of the replay model (README,
 // Security): what an applicant's status must never become.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { applicantEvent, envelope, flipIv, keys, minutesAgo, raw, useStores } from './harness.mjs';
 
@@ -183,8 +183,10 @@ describe('Redis: what the store keeps', () => {
       const one = await handlerOn(store);
       const claimed = envelope(applicantEvent(), keys.current, minutesAgo(2));
       const lapsed = envelope(applicantEvent(), keys.current, minutesAgo(2));
+      const accepted = envelope(applicantEvent(), keys.current, minutesAgo(2));
       const fingerprintsOf = (body) => body.data.match(/.{32}/g).map((block) => block.slice(0, 16));
-      for (const [body, holder, expiry] of [[claimed, 'another body, live', Date.now() + DAY_MS], [lapsed, 'another body, run out', Date.now() - 1]]) {
+      const digestOf = (body) => createHash('sha256').update(body.data.trim().toLowerCase()).digest('hex').slice(0, 32);
+      for (const [body, holder, expiry] of [[claimed, 'another body, live', Date.now() + DAY_MS], [lapsed, 'another body, run out', Date.now() - 1], [accepted, digestOf(accepted), Date.now() + DAY_MS]]) {
         for (const fingerprint of fingerprintsOf(body)) {
           await raw(client, ['HSET', `${prefix}{blocks}`, fingerprint, holder]);
           await raw(client, ['ZADD', `${prefix}{blocks}:expiry`, String(expiry), fingerprint]);
@@ -192,6 +194,7 @@ describe('Redis: what the store keeps', () => {
       }
       assert.equal(await one.send(claimed), 400, 'its blocks are held by the other body');
       assert.equal(await one.send(lapsed), 400, 'held for good too: that release claimed only bodies that decrypted');
+      assert.equal(await one.send(accepted), 200, 'a body that release accepted, redelivered: its own blocks');
       assert.equal(Number(await raw(client, ['EXISTS', `${prefix}{blocks}:expiry`])), 0, 'the per-fingerprint expiries dropped');
     });
   }
