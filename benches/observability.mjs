@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { encryptData } from '../tests/node/reference.mjs';
+import { median } from './common.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const packageDir = join(process.env.ALLPASS_CONSUMER_DIR ?? join(root, 'target/npm/consumer'), 'node_modules/allpass-crypto');
@@ -52,7 +53,6 @@ for (let round = 0; round < ROUNDS; round++) {
   await bench.run();
   for (const task of bench.tasks) times[task.name].push(task.result.latency.mean * 1000); // µs
 }
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const result = {
   node: process.version,
   webhookOffUs: median(times.off),

@@ -6,39 +6,17 @@
 // target/npm/consumer; a second one is an A/B) gets tables and keys of its own. Prints a Markdown
 // table: the figures benches/RESULTS.md quotes under "Durable ingestion: where the time goes".
 import crypto from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { startPostgres, startRedis } from '../tests/stores/services.mjs';
+import { serverCpuMs } from './server-cpu.mjs';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const consumers = process.argv.length > 2 ? process.argv.slice(2).map((dir) => resolve(dir)) : [join(root, 'target/npm/consumer')];
 const CALLS = 3000;
 const IN_FLIGHT = 16;
-
-/** CPU time (ms) of a process and, with `children`, of its children (PostgreSQL's backends). */
-function cpuMs(pid, children = false) {
-  const ticks = (id) => {
-    const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { own: Number(f[11]) + Number(f[12]), parent: Number(f[1]) };
-  };
-  let total = ticks(pid).own;
-  if (children) {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const { own, parent } = ticks(entry);
-        if (parent === pid) total += own;
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  return total * 10; // 100 ticks a second
-}
 
 const hex = (bytes) => crypto.randomBytes(bytes).toString('hex');
 const bodies = (blocks) => Array.from({ length: CALLS }, () => ({ bodyDigest: hex(16), blocks: Array.from({ length: blocks }, () => hex(8)) }));
@@ -69,8 +47,6 @@ async function callsOf(store, serverCpu) {
 
 const [postgres, redis] = await Promise.all([startPostgres(), startRedis({ persistent: true })]);
 try {
-  const pgPid = Number(readFileSync(join(postgres.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
-  const redisPid = Number(readFileSync(join(redis.dir, 'redis.pid'), 'utf8'));
   const results = [];
   for (const [index, consumer] of consumers.entries()) {
     const entry = (name) => pathToFileURL(join(consumer, 'node_modules/allpass-crypto', name)).href;
@@ -83,7 +59,7 @@ try {
     const onRedis = redisStore(client, { prefix: `calls${index}:` });
     await onPostgres.migrate();
     await onRedis.migrate();
-    results.push({ consumer, postgres: await callsOf(onPostgres, () => cpuMs(pgPid, true)), redis: await callsOf(onRedis, () => cpuMs(redisPid)) });
+    results.push({ consumer, postgres: await callsOf(onPostgres, () => serverCpuMs('postgres', postgres)), redis: await callsOf(onRedis, () => serverCpuMs('redis', redis)) });
     await pool.end();
     await client.quit();
   }

@@ -27,7 +27,7 @@
 // interleaved, as `<id>@baseline`: an A/B of two builds on one machine).
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -36,7 +36,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // The vendor's own functions, as its documentation writes them.
 import { decryptData } from '../tests/node/reference.mjs';
 import { webhookBody } from './webhook-bodies.mjs';
+import { shuffle } from './common.mjs';
 import { runStep } from './sections.mjs';
+import { serverCpuMs } from './server-cpu.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
@@ -387,34 +389,6 @@ function side(port, method, path) {
   });
 }
 
-/** CPU time in ms of a process and its children (reaped ones too), from /proc (Linux); undefined
- * elsewhere. `withChildren`: also the live processes it forked (PostgreSQL's backends). */
-function cpuMsOf(pid, withChildren = false) {
-  const fields = (id) => {
-    const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
-  };
-  const ticks = (f) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
-  try {
-    let total = ticks(fields(pid));
-    if (withChildren) {
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          const f = fields(entry);
-          if (Number(f[1]) === pid) total += ticks(f);
-        } catch {
-          // gone meanwhile: its time is in its parent's cutime now
-        }
-      }
-    }
-    return (total * 1000) / 100; // USER_HZ, 100 on Linux
-  } catch {
-    return undefined;
-  }
-}
-
-const shuffle = (list) => list.map((x) => [Math.random(), x]).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
 const log = (message) => console.error(`webhooks: ${message}`);
 const loadAverages = () => os.loadavg().map((v) => v.toFixed(2)).join(', ');
 const sum = (list, pick) => list.reduce((total, x) => total + pick(x), 0);
@@ -459,17 +433,8 @@ export async function measureWebhooks({
     }
     let n = 0;
     const stats = async (receiver) => JSON.parse(await side(receiver.running.port, 'GET', '/stats'));
-    const pidIn = (file) => Number(readFileSync(file, 'utf8').split('\n')[0].trim());
     /** The CPU time (ms) of the receiver's store server so far; undefined for none, or not measurable. */
-    const storeCpu = (receiver) => {
-      try {
-        if (receiver.spec.needs === 'postgres') return cpuMsOf(pidIn(join(postgres.dir, 'data/postmaster.pid')), true);
-        if (receiver.spec.needs === 'redis') return cpuMsOf(pidIn(join(redis.dir, 'redis.pid')));
-      } catch {
-        // no pid file: not measured
-      }
-      return undefined;
-    };
+    const storeCpu = ({ spec }) => (spec.needs ? serverCpuMs(spec.needs, spec.needs === 'postgres' ? postgres : redis) : undefined);
     /** One turn: `count` fresh bodies of `size` to `receiver` through autocannon; the turn's numbers. */
     const turn = async (receiver, size, count) => {
       const bodiesFile = join(scratch, 'bodies.json');
