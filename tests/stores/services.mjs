@@ -92,6 +92,17 @@ function pidIn(file) {
   }
 }
 
+/** Ends a daemon: SIGTERM, then SIGKILL if it is still there after 5 s. Nothing to do without a pid. */
+async function terminate(pid) {
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  await waitGone(pid, 5_000);
+}
+
 /** Tries `probe` every 50 ms until it resolves true, for at most `ms`. */
 async function until(what, probe, ms = 30_000) {
   for (let waited = 0; waited < ms; waited += 50) {
@@ -249,15 +260,7 @@ export async function startPgbouncer(postgres, { poolSize = 4 } = {}) {
     async stop() {
       if (stopped) return;
       stopped = true;
-      const running = pid();
-      if (running) {
-        try {
-          process.kill(running, 'SIGTERM'); // immediate shutdown
-        } catch {
-          // already gone
-        }
-        await waitGone(running, 5_000);
-      }
+      await terminate(pid()); // PgBouncer's immediate shutdown
       leftovers.delete(id);
       rmSync(dir, { recursive: true, force: true });
     },
@@ -292,16 +295,7 @@ export async function startRedis({ persistent = false } = {}) {
     });
     await until('Redis', () => ping(port));
   };
-  const kill = async () => {
-    const running = pid();
-    if (!running) return;
-    try {
-      process.kill(running, 'SIGTERM'); // with nothing to save, redis-server exits at once
-    } catch {
-      return;
-    }
-    await waitGone(running, 5_000);
-  };
+  const kill = () => terminate(pid()); // with nothing to save, redis-server exits at once
   await start();
   let stopped = false;
   return {
