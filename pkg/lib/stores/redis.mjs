@@ -54,8 +54,9 @@ return 0`;
 // The block memory, one Cluster slot ({blocks}), by body: a block's claim lives as long as the
 // body that holds it, so keeping a body for good is one entry taken out of one zset, not one per
 // block. KEYS[1] a hash fingerprint → the digest of the body holding it; KEYS[2] the release
-// before's zset fingerprint → expiry, dropped (that release claimed blocks only for bodies that
-// decrypted to an acceptable payload: they are kept for good); KEYS[3] a hash body digest →
+// before's zset fingerprint → expiry, dropped here (that release claimed blocks only for bodies
+// that decrypted to an acceptable payload: they are kept for good; and a Redis store has no
+// migration step its users must run); KEYS[3] a hash body digest →
 // first seen (ms); KEYS[4] a zset body digest → expiry, for the bodies not kept for good;
 // KEYS[5] a hash body digest → its fingerprints, so that an expired body's blocks go with it. A
 // holder is live while its expiry is ahead, or when it has none (kept for good).
