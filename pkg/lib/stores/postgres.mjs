@@ -42,7 +42,7 @@ const MIGRATIONS = [
   // release claimed blocks only for bodies that decrypted to an acceptable payload: their bodies
   // are kept for good (the table locked, so an instance of that release still running adds none
   // meanwhile). The screen is a function so that its plans are made once a connection, not at
-  // every call, through any pooler (named prepared statements are not).
+  // every call, and through any pooler (named prepared statements fail behind some).
   (t) => [
     `lock table ${t('blocks')} in exclusive mode`,
     `create table if not exists ${t('bodies')} (body_digest text primary key, first_seen_ms bigint not null, expires_at timestamptz not null, fingerprints bigint[])`,
